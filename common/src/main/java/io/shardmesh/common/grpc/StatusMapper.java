@@ -90,6 +90,14 @@ public final class StatusMapper {
         if (e instanceof StatusRuntimeException || e instanceof StatusException) {
             Status s = Status.fromThrowable(e);
             String description = s.getDescription() == null ? s.getCode().name() : s.getDescription();
+            Throwable root = s.getCause();
+            while (root != null && root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            if (root != null && root.getMessage() != null && !description.contains(root.getMessage())) {
+                // Client-side failures ("io exception") only say what happened in their cause.
+                description = description + ": " + root.getMessage();
+            }
             return new MeshException(kindOf(s.getCode()), what + ": " + description, e);
         }
         if (e instanceof TimeoutException) {

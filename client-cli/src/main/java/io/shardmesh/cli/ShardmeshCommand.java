@@ -1,0 +1,63 @@
+package io.shardmesh.cli;
+
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.grpc.StatusMapper;
+import io.shardmesh.server.node.NodeCommand;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The root command. */
+@Command(name = "shardmesh", mixinStandardHelpOptions = true, versionProvider = NodeCommand.Version.class,
+        description = "Peer-to-peer, content-addressed, erasure-coded storage over gRPC.",
+        subcommands = {NodeCommand.class, StatusCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Examples:",
+            "  shardmesh node --listen 127.0.0.1:7070 --data-dir ./data/n1",
+            "  shardmesh status --node 127.0.0.1:7070"})
+public final class ShardmeshCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    /** The configured command line, with the contract's exit codes and one-line errors. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new ShardmeshCommand());
+        cl.setExecutionExceptionHandler(ShardmeshCommand::handleError);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("shardmesh: " + ex.getMessage());
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+            err.flush();
+            return ExitCodes.USAGE;
+        });
+        return cl;
+    }
+
+    private static int handleError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        MeshException me = StatusMapper.fromThrowable(e, "");
+        String message = me.getMessage().startsWith(": ") ? me.getMessage().substring(2) : me.getMessage();
+        err.println("shardmesh " + cl.getCommandName() + ": " + hint(me, message, parsed));
+        if (Arrays.asList(parsed.originalArgs().toArray(new String[0])).contains("-v")
+                || parsed.originalArgs().contains("--verbose")) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return ExitCodes.of(me.kind());
+    }
+
+    private static String hint(MeshException e, String message, CommandLine.ParseResult parsed) {
+        return switch (e.kind()) {
+            case UNAVAILABLE -> message + " (is a node running there? start one with 'shardmesh node' or use --node HOST:PORT)";
+            case DEADLINE_EXCEEDED -> message + " (the node did not answer in time)";
+            default -> message;
+        };
+    }
+}

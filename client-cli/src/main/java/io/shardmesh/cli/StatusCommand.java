@@ -1,0 +1,69 @@
+package io.shardmesh.cli;
+
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.StatusRuntimeException;
+import io.shardmesh.common.grpc.StatusMapper;
+import io.shardmesh.common.units.Sizes;
+import io.shardmesh.proto.v1.NodeGrpc;
+import io.shardmesh.proto.v1.StatusRequest;
+import io.shardmesh.proto.v1.StatusResponse;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code shardmesh status}. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show a node's id, addresses, stored shards and bytes, and uptime.",
+        footer = {"", "Example:", "  shardmesh status --node 127.0.0.1:7071", "  shardmesh status --json"})
+final class StatusCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    GlobalOptions global;
+
+    @Override
+    public Integer call() throws Exception {
+        StatusResponse s;
+        try (NodeConnection c = new NodeConnection(global.node())) {
+            s = NodeGrpc.newBlockingStub(c.channel())
+                    .withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                    .status(StatusRequest.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+            throw StatusMapper.fromThrowable(e, "node " + global.node());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (global.json) {
+            out.println(JsonFormat.printer().print(s));
+        } else if (global.quiet) {
+            out.println(s.getSelf().getNodeId());
+        } else {
+            out.printf("node id      %s%n", s.getSelf().getNodeId());
+            out.printf("address      %s:%d (listening on %s)%n", s.getSelf().getHost(), s.getSelf().getPort(), s.getListenAddress());
+            out.printf("version      %s%n", s.getVersion());
+            out.printf("uptime       %s%n", humanDuration(Duration.ofMillis(s.getUptimeMs())));
+            out.printf("stored       %d shards, %s%s%n", s.getStoredChunks(), Sizes.format(s.getStoredBytes()),
+                    s.getMaxStorageBytes() == 0 ? " (no quota)" : " of " + Sizes.format(s.getMaxStorageBytes()));
+            out.printf("pinned files %d%n", s.getPinnedFiles());
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    static String humanDuration(Duration d) {
+        long s = d.toSeconds();
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return (s / 60) + "m " + (s % 60) + "s";
+        }
+        return (s / 3600) + "h " + (s % 3600 / 60) + "m";
+    }
+}

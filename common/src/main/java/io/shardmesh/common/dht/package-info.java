@@ -1,0 +1,2 @@
+/** Kademlia: contacts, routing and iterative lookups, free of any transport. */
+package io.shardmesh.common.dht;

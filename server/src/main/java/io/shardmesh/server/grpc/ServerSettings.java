@@ -1,0 +1,46 @@
+package io.shardmesh.server.grpc;
+
+import io.grpc.ServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.shardmesh.server.chunk.ChunkConfig;
+import java.util.concurrent.TimeUnit;
+
+/** Limits every node's gRPC server runs with, whatever the transport. */
+public final class ServerSettings {
+
+    /** A 1 MiB data frame plus its message envelope and a header's worth of fields. */
+    public static final int MAX_INBOUND_MESSAGE_BYTES = ChunkConfig.MAX_FRAME_BYTES + 64 * 1024;
+    public static final int MAX_INBOUND_METADATA_BYTES = 16 * 1024;
+    /** Enough for a client fanning out a thousand shard streams over one connection. */
+    public static final int MAX_CONCURRENT_CALLS_PER_CONNECTION = 2048;
+    public static final long KEEPALIVE_TIME_SECONDS = 60;
+    public static final long KEEPALIVE_TIMEOUT_SECONDS = 20;
+    /** Clients may ping this often; more often is a GOAWAY (too_many_pings). */
+    public static final long PERMIT_KEEPALIVE_SECONDS = 10;
+    public static final long MAX_CONNECTION_IDLE_MINUTES = 30;
+    /** Connections are recycled now and then, with a long grace so transfers in flight finish. */
+    public static final long MAX_CONNECTION_AGE_MINUTES = 120;
+    public static final long MAX_CONNECTION_AGE_GRACE_MINUTES = 30;
+    public static final long HANDSHAKE_TIMEOUT_SECONDS = 10;
+
+    private ServerSettings() {
+    }
+
+    /** Applies the limits; the Netty-only ones when the builder is Netty's. */
+    public static ServerBuilder<?> apply(ServerBuilder<?> builder) {
+        builder.maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
+                .handshakeTimeout(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (builder instanceof NettyServerBuilder netty) {
+            netty.maxConcurrentCallsPerConnection(MAX_CONCURRENT_CALLS_PER_CONNECTION)
+                    .keepAliveTime(KEEPALIVE_TIME_SECONDS, TimeUnit.SECONDS)
+                    .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .permitKeepAliveTime(PERMIT_KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true)
+                    .maxConnectionIdle(MAX_CONNECTION_IDLE_MINUTES, TimeUnit.MINUTES)
+                    .maxConnectionAge(MAX_CONNECTION_AGE_MINUTES, TimeUnit.MINUTES)
+                    .maxConnectionAgeGrace(MAX_CONNECTION_AGE_GRACE_MINUTES, TimeUnit.MINUTES);
+        }
+        return builder;
+    }
+}

@@ -1,0 +1,108 @@
+package io.shardmesh.server.node;
+
+import io.shardmesh.common.net.HostPort;
+import io.shardmesh.common.units.Sizes;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code shardmesh node}: runs one node in the foreground until SIGTERM or Ctrl-C. */
+@Command(name = "node", mixinStandardHelpOptions = true, versionProvider = NodeCommand.Version.class,
+        description = "Run one Shardmesh node in the foreground until SIGTERM or Ctrl-C.",
+        footer = {"", "Example:",
+            "  shardmesh node --listen 127.0.0.1:7070 --data-dir ~/.shardmesh/node1",
+            "  shardmesh node --listen 0.0.0.0:7070 --advertise 203.0.113.7:7070 --data-dir /var/lib/shardmesh --max-storage 50GiB"})
+public final class NodeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7070",
+            converter = HostPortConverter.class,
+            description = "Address to serve gRPC on; port 0 lets the OS pick (default: ${DEFAULT-VALUE}).")
+    HostPort listen;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", required = true,
+            description = "Where the node keeps its key, chunks and database (created if missing).")
+    Path dataDir;
+
+    @Option(names = "--advertise", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "Address other nodes should dial, if not the listen address (NAT, 0.0.0.0).")
+    HostPort advertise;
+
+    @Option(names = "--max-storage", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "0",
+            description = "Storage quota for chunks, like 10GiB; 0 means unlimited (default).")
+    long maxStorage;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ShardmeshNode.Builder b = ShardmeshNode.builder(dataDir)
+                .listen(listen.host(), listen.port())
+                .maxStorageBytes(maxStorage);
+        if (advertise != null) {
+            b.advertise(advertise.host(), advertise.port());
+        }
+        ShardmeshNode node;
+        try {
+            node = b.start();
+        } catch (Exception e) {
+            err.println("shardmesh node: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            node.close();
+            stopped.countDown();
+        }, "shardmesh-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        // One stable line on stdout: scripts and tests read the id and the bound port from it.
+        out.printf("shardmesh node %s listening on %s (advertised %s), data dir %s, quota %s%n",
+                node.id(), node.listenAddress(), node.contact().address(), dataDir,
+                maxStorage == 0 ? "unlimited" : Sizes.format(maxStorage));
+        out.flush();
+        node.awaitTermination();
+        stopped.await();
+        return 0;
+    }
+
+    /** Parses HOST:PORT options. */
+    public static final class HostPortConverter implements CommandLine.ITypeConverter<HostPort> {
+        @Override
+        public HostPort convert(String value) {
+            try {
+                return HostPort.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Parses sizes like 10GiB. */
+    public static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return Sizes.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Prints the version. */
+    public static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"shardmesh " + ShardmeshNode.version()};
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package io.shardmesh.server.node;
+
+import picocli.CommandLine;
+
+/** {@code java -cp ... io.shardmesh.server.node.NodeMain --listen ... --data-dir ...}: one node. */
+public final class NodeMain {
+
+    private NodeMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new NodeCommand()).execute(args));
+    }
+}

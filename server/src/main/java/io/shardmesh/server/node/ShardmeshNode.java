@@ -1,0 +1,349 @@
+package io.shardmesh.server.node;
+
+import static java.util.Objects.requireNonNull;
+
+import io.grpc.BindableService;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.shardmesh.common.crypto.NodeKey;
+import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.id.NodeId;
+import io.shardmesh.server.chunk.ChunkConfig;
+import io.shardmesh.server.chunk.ChunkService;
+import io.shardmesh.server.grpc.ChunksGrpcService;
+import io.shardmesh.server.grpc.NodeGrpcService;
+import io.shardmesh.server.grpc.ServerSettings;
+import io.shardmesh.server.identity.NodeKeyFile;
+import io.shardmesh.server.meta.MetadataDb;
+import io.shardmesh.server.store.ChunkStore;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A running Shardmesh node: a gRPC server (the mesh services, health and reflection on one
+ * port) over a chunk store and a metadata database in one data dir.
+ *
+ * <pre>{@code
+ * try (ShardmeshNode node = ShardmeshNode.builder(dataDir).listen("127.0.0.1", 0).start()) {
+ *     System.out.println(node.contact());
+ * }
+ * }</pre>
+ *
+ * <p>Tests pass their own transport with {@link Builder#serverBuilder} (the in-process one)
+ * and their own clock and schedulers, so hours of garbage-collection grace pass in milliseconds.
+ */
+public final class ShardmeshNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ShardmeshNode.class);
+
+    private final NodeConfig config;
+    private final NodeKey key;
+    private final Contact contact;
+    private final Server server;
+    private final HealthStatusManager health;
+    private final MetadataDb db;
+    private final ChunkStore store;
+    private final ChunkService chunks;
+    private final Clock clock;
+    private final long startedAtUnixMs;
+    private final String listenAddress;
+    private final List<Disposable> timers = new ArrayList<>();
+    private final Object closeLock = new Object();
+    private boolean closed;
+
+    private ShardmeshNode(Builder b, NodeConfig config, NodeKey key, MetadataDb db, ChunkStore store,
+                          ChunkService chunks) throws IOException {
+        this.config = config;
+        this.key = key;
+        this.db = db;
+        this.store = store;
+        this.chunks = chunks;
+        this.clock = b.clock;
+        this.health = new HealthStatusManager();
+
+        ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
+                : NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
+                        InsecureServerCredentials.create());
+        ServerSettings.apply(sb);
+        List<BindableService> services = List.of(
+                new ChunksGrpcService(chunks),
+                new NodeGrpcService(this::status));
+        services.forEach(sb::addService);
+        sb.addService(health.getHealthService());
+        sb.addService(ProtoReflectionServiceV1.newInstance());
+        // v1alpha too: older grpcurl and buf releases only speak that one.
+        @SuppressWarnings("deprecation")
+        BindableService alpha = ProtoReflectionService.newInstance();
+        sb.addService(alpha);
+        this.server = sb.build().start();
+
+        int boundPort = boundPort(server);
+        this.listenAddress = b.serverBuilder != null ? "in-process" : hostPort(config.listenHost(), boundPort);
+        String advertiseHost = config.advertiseHost() != null ? config.advertiseHost() : advertisedHost(config.listenHost());
+        int advertisePort = config.advertisePort() != 0 ? config.advertisePort() : boundPort;
+        this.contact = new Contact(key.id(), advertiseHost, advertisePort > 0 ? advertisePort : 1);
+        this.startedAtUnixMs = clock.millis();
+
+        for (BindableService s : services) {
+            health.setStatus(s.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING);
+        }
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+
+        Duration gcEvery = config.chunks().gcInterval();
+        timers.add(Flux.interval(gcEvery, gcEvery, b.timerScheduler)
+                .onBackpressureDrop()
+                .concatMap(t -> chunks.collectGarbage()
+                        .onErrorResume(e -> {
+                            log.warn("garbage collection failed: {}", e.getMessage());
+                            return Mono.empty();
+                        }), 1)
+                .subscribe(r -> { }, e -> log.error("garbage collection timer stopped", e)));
+        log.info("node {} listening on {} (advertised as {}), data dir {}", key.id(), listenAddress,
+                contact.address(), config.dataDir());
+    }
+
+    /** Starts building a node whose data lives in {@code dataDir} (created if missing). */
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    /** The node's id. */
+    public NodeId id() {
+        return key.id();
+    }
+
+    /** The node's key (it signs records and owner proofs). */
+    public NodeKey key() {
+        return key;
+    }
+
+    /** How other nodes reach this one. */
+    public Contact contact() {
+        return contact;
+    }
+
+    /** The port the server is bound to (Netty transport), or -1. */
+    public int port() {
+        return boundPort(server);
+    }
+
+    /** {@code host:port} the server is bound to, or {@code in-process}. */
+    public String listenAddress() {
+        return listenAddress;
+    }
+
+    /** The settings. */
+    public NodeConfig config() {
+        return config;
+    }
+
+    /** The chunk feature (tests drive garbage collection through it). */
+    public ChunkService chunks() {
+        return chunks;
+    }
+
+    /** A status snapshot. */
+    public Mono<NodeStatus> status() {
+        return chunks.pinnedFiles().map(pinned -> {
+            ChunkStore.StoreStats s = chunks.stats();
+            long now = clock.millis();
+            return new NodeStatus(contact, listenAddress, version(), startedAtUnixMs, now - startedAtUnixMs,
+                    s.chunks(), s.bytes(), s.maxBytes(), pinned);
+        });
+    }
+
+    /** Blocks until the server has terminated (after {@link #close()} from elsewhere). */
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    /**
+     * Stops gracefully: health turns NOT_SERVING, new calls are refused, calls in flight get
+     * the shutdown grace to finish, then storage is closed.
+     */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        health.enterTerminalState();
+        timers.forEach(Disposable::dispose);
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("calls still running after {}; cancelling them", config.shutdownGrace());
+                server.shutdownNow();
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        store.close();
+        db.close();
+        log.info("node {} stopped", key.id());
+    }
+
+    /** The software version from the jar manifest, or {@code dev}. */
+    public static String version() {
+        String v = ShardmeshNode.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private static int boundPort(Server server) {
+        for (SocketAddress a : server.getListenSockets()) {
+            if (a instanceof InetSocketAddress inet) {
+                return inet.getPort();
+            }
+        }
+        return -1;
+    }
+
+    private static String hostPort(String host, int port) {
+        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+
+    /** A wildcard listen address is not dialable; advertise this host's address instead. */
+    private static String advertisedHost(String listenHost) {
+        if (!listenHost.equals("0.0.0.0") && !listenHost.equals("::") && !listenHost.equals("[::]")) {
+            return listenHost;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostAddress();
+        } catch (UnknownHostException e) {
+            log.warn("cannot find this host's address to advertise; using 127.0.0.1 (set --advertise)");
+            return "127.0.0.1";
+        }
+    }
+
+    /** Builds and starts a node. */
+    public static final class Builder {
+
+        private final Path dataDir;
+        private String listenHost = NodeConfig.DEFAULT_LISTEN_HOST;
+        private int listenPort = NodeConfig.DEFAULT_LISTEN_PORT;
+        private String advertiseHost;
+        private int advertisePort;
+        private long maxStorageBytes;
+        private ChunkConfig chunkConfig = ChunkConfig.defaults();
+        private Duration shutdownGrace = NodeConfig.DEFAULT_SHUTDOWN_GRACE;
+        private ServerBuilder<?> serverBuilder;
+        private Clock clock = Clock.systemUTC();
+        private Scheduler timerScheduler = Schedulers.parallel();
+        private Scheduler blockingScheduler = Schedulers.boundedElastic();
+
+        private Builder(Path dataDir) {
+            this.dataDir = requireNonNull(dataDir, "dataDir");
+        }
+
+        /** The address to bind; port 0 lets the OS pick (see {@link ShardmeshNode#port()}). */
+        public Builder listen(String host, int port) {
+            this.listenHost = requireNonNull(host, "host");
+            this.listenPort = port;
+            return this;
+        }
+
+        /** The address other nodes should dial, when it differs from the listen address (NAT, wildcard). */
+        public Builder advertise(String host, int port) {
+            this.advertiseHost = requireNonNull(host, "host");
+            this.advertisePort = port;
+            return this;
+        }
+
+        /** The chunk store quota in bytes; 0 (the default) means unlimited. */
+        public Builder maxStorageBytes(long bytes) {
+            this.maxStorageBytes = bytes;
+            return this;
+        }
+
+        public Builder chunkConfig(ChunkConfig config) {
+            this.chunkConfig = requireNonNull(config, "config");
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration grace) {
+            this.shutdownGrace = requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * The transport seam: a server builder to use instead of Netty on the listen address
+         * (tests pass {@code InProcessServerBuilder.forName(...)}). Give an advertise address too.
+         */
+        public Builder serverBuilder(ServerBuilder<?> builder) {
+            this.serverBuilder = requireNonNull(builder, "builder");
+            return this;
+        }
+
+        /** Wall-clock time (record times, grace periods). */
+        public Builder clock(Clock clock) {
+            this.clock = requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where periodic work (garbage collection, later DHT refresh) is scheduled. */
+        public Builder timerScheduler(Scheduler scheduler) {
+            this.timerScheduler = requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** Where disk and database work runs. */
+        public Builder blockingScheduler(Scheduler scheduler) {
+            this.blockingScheduler = requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** Opens storage and starts serving. */
+        public ShardmeshNode start() throws IOException {
+            NodeConfig config = new NodeConfig(dataDir, listenHost, listenPort, advertiseHost, advertisePort,
+                    maxStorageBytes, chunkConfig, shutdownGrace);
+            Files.createDirectories(dataDir);
+            NodeKey key = NodeKeyFile.loadOrCreate(dataDir);
+            MetadataDb db = MetadataDb.open(dataDir);
+            ChunkStore store;
+            try {
+                store = ChunkStore.open(dataDir, maxStorageBytes);
+            } catch (RuntimeException e) {
+                db.close();
+                throw e;
+            }
+            ChunkService chunks = new ChunkService(store, db, chunkConfig, clock, blockingScheduler);
+            try {
+                return new ShardmeshNode(this, config, key, db, store, chunks);
+            } catch (IOException | RuntimeException e) {
+                store.close();
+                db.close();
+                if (e instanceof IOException io) {
+                    throw new IOException("cannot listen on " + hostPort(listenHost, listenPort) + ": " + io.getMessage(), io);
+                }
+                throw e;
+            }
+        }
+    }
+}

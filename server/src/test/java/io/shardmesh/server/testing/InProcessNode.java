@@ -1,0 +1,64 @@
+package io.shardmesh.server.testing;
+
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.shardmesh.server.chunk.ChunkConfig;
+import io.shardmesh.server.grpc.ServerSettings;
+import io.shardmesh.server.node.ShardmeshNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/** A node over the in-process transport, and a channel to it. */
+public final class InProcessNode implements AutoCloseable {
+
+    public final ShardmeshNode node;
+    public final ManagedChannel channel;
+    public final MutableClock clock;
+    public final Path dataDir;
+
+    private InProcessNode(ShardmeshNode node, ManagedChannel channel, MutableClock clock, Path dataDir) {
+        this.node = node;
+        this.channel = channel;
+        this.clock = clock;
+        this.dataDir = dataDir;
+    }
+
+    public static InProcessNode start(Path dataDir) {
+        return start(dataDir, b -> b);
+    }
+
+    public static InProcessNode start(Path dataDir, UnaryOperator<ShardmeshNode.Builder> customize) {
+        String name = InProcessServerBuilder.generateName();
+        MutableClock clock = new MutableClock();
+        try {
+            ShardmeshNode node = customize.apply(ShardmeshNode.builder(dataDir)
+                            .serverBuilder(InProcessServerBuilder.forName(name))
+                            .advertise("127.0.0.1", 7070)
+                            .clock(clock)
+                            .chunkConfig(ChunkConfig.defaults()))
+                    .start();
+            // Not directExecutor: with reactor-grpc streams on both sides that can deadlock.
+            ManagedChannel channel = InProcessChannelBuilder.forName(name)
+                    .maxInboundMessageSize(ServerSettings.MAX_INBOUND_MESSAGE_BYTES)
+                    .build();
+            return new InProcessNode(node, channel, clock, dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        node.close();
+    }
+}
