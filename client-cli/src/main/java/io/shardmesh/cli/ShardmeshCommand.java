@@ -11,10 +11,13 @@ import picocli.CommandLine.Command;
 /** The root command. */
 @Command(name = "shardmesh", mixinStandardHelpOptions = true, versionProvider = NodeCommand.Version.class,
         description = "Peer-to-peer, content-addressed, erasure-coded storage over gRPC.",
-        subcommands = {NodeCommand.class, StatusCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {NodeCommand.class, StatusCommand.class, PeersCommand.class, KvCommand.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  shardmesh node --listen 127.0.0.1:7070 --data-dir ./data/n1",
-            "  shardmesh status --node 127.0.0.1:7070"})
+            "  shardmesh node --listen 127.0.0.1:7071 --data-dir ./data/n2 --bootstrap 127.0.0.1:7070",
+            "  shardmesh status --node 127.0.0.1:7070",
+            "  shardmesh kv put hello world --node 127.0.0.1:7070 && shardmesh kv get hello --node 127.0.0.1:7071"})
 public final class ShardmeshCommand implements Runnable {
 
     @CommandLine.Spec
@@ -44,7 +47,7 @@ public final class ShardmeshCommand implements Runnable {
         PrintWriter err = cl.getErr();
         MeshException me = StatusMapper.fromThrowable(e, "");
         String message = me.getMessage().startsWith(": ") ? me.getMessage().substring(2) : me.getMessage();
-        err.println("shardmesh " + cl.getCommandName() + ": " + hint(me, message, parsed));
+        err.println(cl.getCommandSpec().qualifiedName() + ": " + hint(me, message, parsed));
         if (Arrays.asList(parsed.originalArgs().toArray(new String[0])).contains("-v")
                 || parsed.originalArgs().contains("--verbose")) {
             e.printStackTrace(err);

@@ -51,6 +51,8 @@ final class StatusCommand implements Callable<Integer> {
             out.printf("stored       %d shards, %s%s%n", s.getStoredChunks(), Sizes.format(s.getStoredBytes()),
                     s.getMaxStorageBytes() == 0 ? " (no quota)" : " of " + Sizes.format(s.getMaxStorageBytes()));
             out.printf("pinned files %d%n", s.getPinnedFiles());
+            out.printf("routing      %d contacts in %d buckets, %d DHT records held%n", s.getRoutingTableSize(),
+                    s.getBucketsCount(), s.getDhtRecords());
         }
         out.flush();
         return ExitCodes.OK;

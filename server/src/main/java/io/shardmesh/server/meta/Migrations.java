@@ -64,6 +64,21 @@ final class Migrations {
                     deleted_at INTEGER
                 )""",
                 "CREATE INDEX manifests_by_created ON manifests(created_at)"
+            ),
+            // 2: records this node publishes itself, republished on a timer; peers' addresses
+            // are looked up by recency when a node restarts.
+            List.of(
+                """
+                CREATE TABLE published (
+                    key          TEXT NOT NULL,
+                    kind         INTEGER NOT NULL,
+                    payload      BLOB NOT NULL,
+                    ttl_ms       INTEGER NOT NULL,
+                    published_at INTEGER NOT NULL,
+                    PRIMARY KEY (key, kind)
+                )""",
+                "CREATE INDEX records_by_publisher ON records(publisher_id)",
+                "CREATE INDEX peers_by_last_seen ON peers(last_seen)"
             ));
 
     private Migrations() {

@@ -4,6 +4,8 @@ import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.units.Sizes;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -17,6 +19,7 @@ import picocli.CommandLine.Spec;
         description = "Run one Shardmesh node in the foreground until SIGTERM or Ctrl-C.",
         footer = {"", "Example:",
             "  shardmesh node --listen 127.0.0.1:7070 --data-dir ~/.shardmesh/node1",
+            "  shardmesh node --listen 127.0.0.1:7071 --data-dir ~/.shardmesh/node2 --bootstrap 127.0.0.1:7070",
             "  shardmesh node --listen 0.0.0.0:7070 --advertise 203.0.113.7:7070 --data-dir /var/lib/shardmesh --max-storage 50GiB"})
 public final class NodeCommand implements Callable<Integer> {
 
@@ -36,6 +39,11 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Address other nodes should dial, if not the listen address (NAT, 0.0.0.0).")
     HostPort advertise;
 
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "A node to join the mesh through (repeat for several). Not needed after the first"
+                    + " start: a node rejoins the peers it saved.")
+    List<HostPort> bootstrap = new ArrayList<>();
+
     @Option(names = "--max-storage", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "0",
             description = "Storage quota for chunks, like 10GiB; 0 means unlimited (default).")
     long maxStorage;
@@ -46,7 +54,8 @@ public final class NodeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ShardmeshNode.Builder b = ShardmeshNode.builder(dataDir)
                 .listen(listen.host(), listen.port())
-                .maxStorageBytes(maxStorage);
+                .maxStorageBytes(maxStorage)
+                .bootstrap(bootstrap);
         if (advertise != null) {
             b.advertise(advertise.host(), advertise.port());
         }

@@ -1,8 +1,15 @@
 package io.shardmesh.server.node;
 
 import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.dht.RoutingTable;
+import java.util.List;
 
 /** A snapshot of a node, as {@code Node.Status} reports it. */
 public record NodeStatus(Contact self, String listenAddress, String version, long startedAtUnixMs, long uptimeMs,
-                         long storedChunks, long storedBytes, long maxStorageBytes, long pinnedFiles) {
+                         long storedChunks, long storedBytes, long maxStorageBytes, long pinnedFiles,
+                         int routingTableSize, List<RoutingTable.BucketInfo> buckets, long dhtRecords) {
+
+    public NodeStatus {
+        buckets = List.copyOf(buckets);
+    }
 }

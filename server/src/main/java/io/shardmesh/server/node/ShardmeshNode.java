@@ -12,6 +12,14 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.shardmesh.common.crypto.NodeKey;
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.grpc.GrpcDhtTransport;
+import io.shardmesh.common.grpc.PeerChannels;
+import io.shardmesh.common.net.HostPort;
+import io.shardmesh.server.dht.DhtService;
+import io.shardmesh.server.dht.DhtSettings;
+import io.shardmesh.server.grpc.DhtGrpcService;
+import io.shardmesh.server.grpc.KvGrpcService;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.server.chunk.ChunkConfig;
@@ -33,6 +41,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,15 +70,17 @@ public final class ShardmeshNode implements AutoCloseable {
 
     private final NodeConfig config;
     private final NodeKey key;
-    private final Contact contact;
     private final Server server;
     private final HealthStatusManager health;
     private final MetadataDb db;
     private final ChunkStore store;
     private final ChunkService chunks;
+    private final DhtService dht;
+    private final PeerChannels channels;
     private final Clock clock;
     private final long startedAtUnixMs;
     private final String listenAddress;
+    private volatile Contact contact;
     private final List<Disposable> timers = new ArrayList<>();
     private final Object closeLock = new Object();
     private boolean closed;
@@ -83,6 +94,10 @@ public final class ShardmeshNode implements AutoCloseable {
         this.chunks = chunks;
         this.clock = b.clock;
         this.health = new HealthStatusManager();
+        this.channels = new PeerChannels(b.channelFactory);
+        GrpcDhtTransport transport = new GrpcDhtTransport(channels, () -> Optional.ofNullable(contact));
+        this.dht = new DhtService(key, this::contactOrUnavailable, b.dhtSettings, transport, db, clock,
+                b.timerScheduler, b.blockingScheduler);
 
         ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
                 : NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
@@ -90,7 +105,9 @@ public final class ShardmeshNode implements AutoCloseable {
         ServerSettings.apply(sb);
         List<BindableService> services = List.of(
                 new ChunksGrpcService(chunks),
-                new NodeGrpcService(this::status));
+                new DhtGrpcService(dht.kademlia()),
+                new KvGrpcService(dht),
+                new NodeGrpcService(this::status, dht));
         services.forEach(sb::addService);
         sb.addService(health.getHealthService());
         sb.addService(ProtoReflectionServiceV1.newInstance());
@@ -98,7 +115,12 @@ public final class ShardmeshNode implements AutoCloseable {
         @SuppressWarnings("deprecation")
         BindableService alpha = ProtoReflectionService.newInstance();
         sb.addService(alpha);
-        this.server = sb.build().start();
+        try {
+            this.server = sb.build().start();
+        } catch (IOException | RuntimeException e) {
+            channels.close();
+            throw e;
+        }
 
         int boundPort = boundPort(server);
         this.listenAddress = b.serverBuilder != null ? "in-process" : hostPort(config.listenHost(), boundPort);
@@ -121,6 +143,7 @@ public final class ShardmeshNode implements AutoCloseable {
                             return Mono.empty();
                         }), 1)
                 .subscribe(r -> { }, e -> log.error("garbage collection timer stopped", e)));
+        dht.start();
         log.info("node {} listening on {} (advertised as {}), data dir {}", key.id(), listenAddress,
                 contact.address(), config.dataDir());
     }
@@ -165,13 +188,27 @@ public final class ShardmeshNode implements AutoCloseable {
         return chunks;
     }
 
+    /** The DHT (Kv, peers, and the Kademlia inside). */
+    public DhtService dht() {
+        return dht;
+    }
+
+    private Contact contactOrUnavailable() {
+        Contact c = contact;
+        if (c == null) {
+            throw MeshException.unavailable("node is still starting");
+        }
+        return c;
+    }
+
     /** A status snapshot. */
     public Mono<NodeStatus> status() {
-        return chunks.pinnedFiles().map(pinned -> {
+        return Mono.zip(chunks.pinnedFiles(), dht.recordCount()).map(t -> {
             ChunkStore.StoreStats s = chunks.stats();
             long now = clock.millis();
+            var table = dht.kademlia().table();
             return new NodeStatus(contact, listenAddress, version(), startedAtUnixMs, now - startedAtUnixMs,
-                    s.chunks(), s.bytes(), s.maxBytes(), pinned);
+                    s.chunks(), s.bytes(), s.maxBytes(), t.getT1(), table.size(), table.buckets(), t.getT2());
         });
     }
 
@@ -194,6 +231,7 @@ public final class ShardmeshNode implements AutoCloseable {
         }
         health.enterTerminalState();
         timers.forEach(Disposable::dispose);
+        dht.close();
         server.shutdown();
         try {
             if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -205,6 +243,7 @@ public final class ShardmeshNode implements AutoCloseable {
             server.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        channels.close();
         store.close();
         db.close();
         log.info("node {} stopped", key.id());
@@ -257,6 +296,8 @@ public final class ShardmeshNode implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Scheduler timerScheduler = Schedulers.parallel();
         private Scheduler blockingScheduler = Schedulers.boundedElastic();
+        private DhtSettings dhtSettings = DhtSettings.defaults();
+        private PeerChannels.Factory channelFactory = PeerChannels.NETWORK;
 
         private Builder(Path dataDir) {
             this.dataDir = requireNonNull(dataDir, "dataDir");
@@ -298,6 +339,24 @@ public final class ShardmeshNode implements AutoCloseable {
          */
         public Builder serverBuilder(ServerBuilder<?> builder) {
             this.serverBuilder = requireNonNull(builder, "builder");
+            return this;
+        }
+
+        /** DHT settings: Kademlia parameters, bootstrap peers, gossip and maintenance intervals. */
+        public Builder dhtSettings(DhtSettings settings) {
+            this.dhtSettings = requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /** Peers to join through (several allowed); without any, a node rejoins the peers it saved. */
+        public Builder bootstrap(List<HostPort> peers) {
+            this.dhtSettings = dhtSettings.withBootstrap(peers);
+            return this;
+        }
+
+        /** How channels to other nodes are made (tests route them to in-process servers). */
+        public Builder channelFactory(PeerChannels.Factory factory) {
+            this.channelFactory = requireNonNull(factory, "factory");
             return this;
         }
 

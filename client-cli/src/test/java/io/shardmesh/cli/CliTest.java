@@ -1,0 +1,132 @@
+package io.shardmesh.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.util.JsonFormat;
+import io.shardmesh.proto.v1.StatusResponse;
+import io.shardmesh.server.node.ShardmeshNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The real commands against real nodes on 127.0.0.1 (ports picked by the OS). */
+class CliTest {
+
+    @TempDir
+    Path dir;
+
+    private ShardmeshNode a;
+    private ShardmeshNode b;
+
+    @BeforeEach
+    void start() throws Exception {
+        a = ShardmeshNode.builder(dir.resolve("a")).listen("127.0.0.1", 0).start();
+        b = ShardmeshNode.builder(dir.resolve("b")).listen("127.0.0.1", 0)
+                .bootstrap(List.of(new io.shardmesh.common.net.HostPort("127.0.0.1", a.port()))).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (b.dht().kademlia().table().size() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        b.close();
+        a.close();
+    }
+
+    record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = ShardmeshCommand.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private String node(ShardmeshNode n) {
+        return "127.0.0.1:" + n.port();
+    }
+
+    @Test
+    void status_printsIdAndAddress() {
+        Run r = run("status", "--node", node(a));
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains(a.id().hex()).contains("127.0.0.1:" + a.port()).contains("routing      1 contacts");
+    }
+
+    @Test
+    void status_json_parsesBackAsStatusResponse() throws Exception {
+        Run r = run("status", "--node", node(a), "--json");
+        assertThat(r.exit()).isZero();
+        StatusResponse.Builder parsed = StatusResponse.newBuilder();
+        JsonFormat.parser().merge(r.out(), parsed);
+        assertThat(parsed.getSelf().getNodeId()).isEqualTo(a.id().hex());
+    }
+
+    @Test
+    void kv_putOnOneNode_getOnTheOther() {
+        Run put = run("kv", "put", "hello", "world", "--node", node(a));
+        assertThat(put.exit()).as(put.err()).isZero();
+        assertThat(put.out()).contains("stored 'hello' on 2 node(s)");
+        Run get = run("kv", "get", "hello", "--node", node(b), "--quiet");
+        assertThat(get.exit()).isZero();
+        assertThat(get.out()).isEqualTo("world" + System.lineSeparator());
+    }
+
+    @Test
+    void kv_getMissing_exitsThreeWithOneLine() {
+        Run r = run("kv", "get", "nothing-here", "--node", node(b));
+        assertThat(r.exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(r.err().lines().toList()).singleElement().asString()
+                .startsWith("shardmesh kv get: ").contains("no value is stored under key 'nothing-here'");
+    }
+
+    @Test
+    void peers_listsTheOtherNode() {
+        Run r = run("peers", "--node", node(b));
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("127.0.0.1:" + a.port()).contains("online");
+    }
+
+    @Test
+    void noNodeListening_exitsFiveWithAHint() throws Exception {
+        int free;
+        try (ServerSocket s = new ServerSocket(0)) {
+            free = s.getLocalPort();
+        }
+        Run r = run("status", "--node", "127.0.0.1:" + free);
+        assertThat(r.exit()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(r.err().lines().toList()).singleElement().asString()
+                .startsWith("shardmesh status: ").contains("is a node running there?");
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void badUsage_exitsTwo() {
+        assertThat(run("status", "--node", "not-an-address").exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run("frobnicate").exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run("kv", "put", "only-a-key").exit()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
+    void everyCommand_hasHelpWithAnExample() {
+        for (String cmd : List.of("node", "status", "peers", "kv")) {
+            Run r = run(cmd, "--help");
+            assertThat(r.exit()).as(cmd).isZero();
+            assertThat(r.out()).as(cmd).contains("Example");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.shardmesh.common.dht;
+
+/**
+ * Told whether contacts answered: lookups tell the routing table, the node tells its persisted
+ * peer table.
+ */
+public interface ContactListener {
+
+    /** {@code contact} answered (or called us); {@code rttMillis} is 0 when not measured. */
+    void responded(Contact contact, long rttMillis);
+
+    /** A call to {@code contact} failed or timed out. */
+    void failed(Contact contact);
+
+    /** Ignores everything. */
+    ContactListener NONE = new ContactListener() {
+        @Override
+        public void responded(Contact contact, long rttMillis) {
+        }
+
+        @Override
+        public void failed(Contact contact) {
+        }
+    };
+}

@@ -1,0 +1,283 @@
+package io.shardmesh.common.dht;
+
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.id.Key256;
+import io.shardmesh.common.id.NodeId;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Kademlia's iterative lookup, as one Reactor {@link Mono} over a {@link DhtTransport}.
+ *
+ * <p>The shortlist is ordered by XOR distance to the target. At most α requests are in flight,
+ * always to the closest contacts not yet asked. The lookup ends when the k closest contacts that
+ * did not fail have all answered, when no one is left to ask, or when the budget runs out (then
+ * with the best result so far). Contacts that fail are dropped from the shortlist and reported,
+ * so the routing table can penalise them. Replies are sanitised: duplicates, the caller itself
+ * and contacts past {@code maxContactsPerReply} are ignored, so a stuffed reply cannot blow up
+ * the shortlist.
+ *
+ * <p>A value lookup also collects the records the nodes return; each is verified before it is
+ * kept. With {@code stopAtFirst} it ends at the first node that has any.
+ */
+public final class Lookup {
+
+    private static final Logger log = LoggerFactory.getLogger(Lookup.class);
+
+    /** What a lookup found. */
+    public record Result(List<Contact> closest, List<DhtRecord> records, int rpcs, int hops, boolean complete) {
+        public Result {
+            closest = List.copyOf(closest);
+            records = List.copyOf(records);
+        }
+    }
+
+    private Lookup() {
+    }
+
+    /**
+     * Finds the k contacts closest to {@code target}.
+     *
+     * @param suspect contacts not to ask (they failed recently); learnt ones are skipped too
+     */
+    public static Mono<Result> nodes(Key256 target, NodeId self, List<Contact> seeds, DhtTransport transport,
+                                     DhtConfig config, Clock clock, Scheduler timer, ContactListener listener,
+                                     Predicate<NodeId> suspect) {
+        return Mono.create(sink -> new Run(target, null, Optional.empty(), false, self, seeds, transport, config,
+                clock, timer, listener, suspect, sink).start());
+    }
+
+    /** Finds the records for {@code key}, walking towards it like {@link #nodes}. */
+    public static Mono<Result> value(ContentId key, Optional<RecordKind> kind, boolean stopAtFirst, NodeId self,
+                                     List<Contact> seeds, DhtTransport transport, DhtConfig config, Clock clock,
+                                     Scheduler timer, ContactListener listener, Predicate<NodeId> suspect) {
+        return Mono.create(sink -> new Run(key, key, kind, stopAtFirst, self, seeds, transport, config, clock,
+                timer, listener, suspect, sink).start());
+    }
+
+    private enum State { WAITING, IN_FLIGHT, RESPONDED, FAILED }
+
+    private static final class Candidate {
+        final Contact contact;
+        final int depth;
+        State state = State.WAITING;
+
+        Candidate(Contact contact, int depth) {
+            this.contact = contact;
+            this.depth = depth;
+        }
+    }
+
+    private static final class Run {
+        private final Key256 target;
+        private final ContentId valueKey;
+        private final Optional<RecordKind> kind;
+        private final boolean stopAtFirst;
+        private final NodeId self;
+        private final DhtTransport transport;
+        private final DhtConfig config;
+        private final Clock clock;
+        private final Scheduler timer;
+        private final ContactListener listener;
+        private final Predicate<NodeId> suspect;
+        private final MonoSink<Result> sink;
+        private final TreeMap<NodeId, Candidate> shortlist;
+        private final Map<String, DhtRecord> records = new HashMap<>();
+        private final Disposable.Composite inFlight = Disposables.composite();
+        /** Drain-loop guard: a transport that answers synchronously must not re-enter the pump. */
+        private final AtomicInteger wip = new AtomicInteger();
+        private final long deadlineMillis;
+        private int rpcs;
+        private int running;
+        private boolean done;
+        private boolean found;
+
+        Run(Key256 target, ContentId valueKey, Optional<RecordKind> kind, boolean stopAtFirst, NodeId self,
+            List<Contact> seeds, DhtTransport transport, DhtConfig config, Clock clock, Scheduler timer,
+            ContactListener listener, Predicate<NodeId> suspect, MonoSink<Result> sink) {
+            this.target = target;
+            this.valueKey = valueKey;
+            this.kind = kind;
+            this.stopAtFirst = stopAtFirst;
+            this.self = self;
+            this.transport = transport;
+            this.config = config;
+            this.clock = clock;
+            this.timer = timer;
+            this.listener = listener;
+            this.suspect = suspect;
+            this.sink = sink;
+            this.shortlist = new TreeMap<>(Key256.closestTo(target));
+            this.deadlineMillis = clock.millis() + config.lookupBudget().toMillis();
+            for (Contact c : seeds) {
+                if (!c.id().equals(self) && !suspect.test(c.id())) {
+                    shortlist.putIfAbsent(c.id(), new Candidate(c, 0));
+                }
+            }
+        }
+
+        void start() {
+            sink.onDispose(inFlight);
+            inFlight.add(Mono.delay(config.lookupBudget(), timer).subscribe(t -> finish(false)));
+            pump();
+        }
+
+        private void pump() {
+            if (wip.getAndIncrement() != 0) {
+                return;
+            }
+            do {
+                List<Candidate> toAsk = new ArrayList<>();
+                Result finished = null;
+                synchronized (this) {
+                    if (done) {
+                        return;
+                    }
+                    int seen = 0;
+                    boolean allClosestAnswered = true;
+                    for (Candidate c : shortlist.values()) {
+                        if (c.state == State.FAILED) {
+                            continue;
+                        }
+                        if (seen++ >= config.k()) {
+                            break;
+                        }
+                        if (c.state != State.RESPONDED) {
+                            allClosestAnswered = false;
+                        }
+                        if (c.state == State.WAITING && running < config.alpha()) {
+                            c.state = State.IN_FLIGHT;
+                            running++;
+                            rpcs++;
+                            toAsk.add(c);
+                        }
+                    }
+                    if ((stopAtFirst && found) || (allClosestAnswered && running == 0) || (toAsk.isEmpty() && running == 0)) {
+                        done = true;
+                        finished = result(true);
+                    }
+                }
+                if (finished != null) {
+                    inFlight.dispose();
+                    sink.success(finished);
+                    return;
+                }
+                for (Candidate c : toAsk) {
+                    ask(c);
+                }
+            } while (wip.decrementAndGet() != 0);
+        }
+
+        private void ask(Candidate c) {
+            long remaining = deadlineMillis - clock.millis();
+            Duration timeout = Duration.ofMillis(Math.max(1, Math.min(config.rpcTimeout().toMillis(), remaining)));
+            long started = System.nanoTime();
+            Mono<DhtTransport.ValueReply> call = valueKey == null
+                    ? transport.findNode(c.contact, target, timeout).map(cs -> new DhtTransport.ValueReply(List.of(), cs))
+                    : transport.findValue(c.contact, valueKey, kind, timeout);
+            inFlight.add(call.subscribe(
+                    reply -> answered(c, reply, (System.nanoTime() - started) / 1_000_000),
+                    error -> failed(c, error)));
+        }
+
+        private void answered(Candidate c, DhtTransport.ValueReply reply, long rttMillis) {
+            listener.responded(c.contact, rttMillis);
+            List<DhtRecord> valid = new ArrayList<>();
+            long now = clock.millis();
+            for (DhtRecord r : reply.records()) {
+                try {
+                    if (!r.key().equals(valueKey) || kind.map(k -> k != r.kind()).orElse(false)) {
+                        continue;
+                    }
+                    r.verify(now, config);
+                    valid.add(r);
+                } catch (RuntimeException e) {
+                    log.debug("dropping a bad record from {}: {}", c.contact, e.getMessage());
+                }
+            }
+            synchronized (this) {
+                if (done) {
+                    return;
+                }
+                running--;
+                c.state = State.RESPONDED;
+                for (DhtRecord r : valid) {
+                    String slot = r.kind() + "/" + r.publisherId();
+                    DhtRecord held = records.get(slot);
+                    if (held == null || held.publishedAtUnixMs() < r.publishedAtUnixMs()) {
+                        records.put(slot, r);
+                    }
+                }
+                found |= !valid.isEmpty();
+                Set<NodeId> fromThisReply = new LinkedHashSet<>();
+                for (Contact learned : reply.contacts()) {
+                    if (fromThisReply.size() >= config.maxContactsPerReply()) {
+                        break;
+                    }
+                    if (learned.id().equals(self) || !fromThisReply.add(learned.id()) || suspect.test(learned.id())) {
+                        continue;
+                    }
+                    shortlist.putIfAbsent(learned.id(), new Candidate(learned, c.depth + 1));
+                }
+            }
+            pump();
+        }
+
+        private void failed(Candidate c, Throwable error) {
+            listener.failed(c.contact);
+            synchronized (this) {
+                if (done) {
+                    return;
+                }
+                running--;
+                c.state = State.FAILED;
+            }
+            pump();
+        }
+
+        private void finish(boolean complete) {
+            Result r;
+            synchronized (this) {
+                if (done) {
+                    return;
+                }
+                done = true;
+                r = result(complete);
+            }
+            inFlight.dispose();
+            sink.success(r);
+        }
+
+        /** Called under the lock. */
+        private Result result(boolean complete) {
+            List<Contact> closest = new ArrayList<>();
+            int hops = 0;
+            for (Candidate c : shortlist.values()) {
+                if (c.state == State.RESPONDED) {
+                    hops = Math.max(hops, c.depth + 1);
+                    if (closest.size() < config.k()) {
+                        closest.add(c.contact);
+                    }
+                }
+            }
+            return new Result(closest, new ArrayList<>(records.values()), rpcs, hops, complete);
+        }
+    }
+}

@@ -1,0 +1,282 @@
+package io.shardmesh.common.dht;
+
+import static java.util.Objects.requireNonNull;
+
+import io.shardmesh.common.id.Key256;
+import io.shardmesh.common.id.NodeId;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Kademlia's routing table: 256 k-buckets by XOR distance from this node, each ordered
+ * least-recently seen first, each with a replacement cache. A full bucket does not drop a
+ * contact that still answers: the caller pings the least-recently seen one and evicts it only
+ * if it fails, which keeps long-lived nodes (the ones most likely to stay) in the table.
+ *
+ * <p>Thread-safe; every method is short and never blocks on I/O.
+ */
+public final class RoutingTable {
+
+    /** What {@link #observe} did. */
+    public sealed interface Observed permits Added, Updated, Ignored, BucketFull {
+    }
+
+    /** A new contact went into its bucket. */
+    public record Added(Contact contact) implements Observed {
+    }
+
+    /** A known contact moved to its bucket's tail (and its address was refreshed). */
+    public record Updated(Contact contact) implements Observed {
+    }
+
+    /** The contact was this node. */
+    public record Ignored() implements Observed {
+    }
+
+    /** The bucket is full: the newcomer waits in the replacement cache; ping {@code oldest}. */
+    public record BucketFull(Contact newcomer, Contact oldest) implements Observed {
+    }
+
+    /** One entry's state. */
+    public record Entry(Contact contact, long firstSeenUnixMs, long lastSeenUnixMs, int failures) {
+    }
+
+    /** A bucket's sizes. */
+    public record BucketInfo(int index, int size, int replacements, long lastTouchedUnixMs) {
+    }
+
+    private final NodeId self;
+    private final int k;
+    private final Bucket[] buckets = new Bucket[Key256.BITS];
+
+    public RoutingTable(NodeId self, int k) {
+        this.self = requireNonNull(self, "self");
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be positive, got " + k);
+        }
+        this.k = k;
+        for (int i = 0; i < buckets.length; i++) {
+            buckets[i] = new Bucket();
+        }
+    }
+
+    public NodeId self() {
+        return self;
+    }
+
+    public int k() {
+        return k;
+    }
+
+    /** Records that {@code contact} was heard from just now. */
+    public synchronized Observed observe(Contact contact, long nowUnixMs) {
+        int index = self.bucketIndex(contact.id());
+        if (index < 0) {
+            return new Ignored();
+        }
+        Bucket b = buckets[index];
+        b.touched = nowUnixMs;
+        Entry known = b.entries.remove(contact.id());
+        if (known != null) {
+            b.entries.put(contact.id(), new Entry(contact, known.firstSeenUnixMs(), nowUnixMs, 0));
+            return new Updated(contact);
+        }
+        if (b.entries.size() < k) {
+            b.replacements.removeIf(e -> e.contact().id().equals(contact.id()));
+            b.entries.put(contact.id(), new Entry(contact, nowUnixMs, nowUnixMs, 0));
+            return new Added(contact);
+        }
+        b.replacements.removeIf(e -> e.contact().id().equals(contact.id()));
+        b.replacements.addLast(new Entry(contact, nowUnixMs, nowUnixMs, 0));
+        while (b.replacements.size() > k) {
+            b.replacements.removeFirst();
+        }
+        return new BucketFull(contact, b.entries.values().iterator().next().contact());
+    }
+
+    /**
+     * Records a failed call to {@code id}. After {@code maxFailures} in a row the contact is
+     * removed and the freshest replacement takes its place.
+     *
+     * @return true if the contact was removed
+     */
+    public synchronized boolean failed(NodeId id, int maxFailures) {
+        int index = self.bucketIndex(id);
+        if (index < 0) {
+            return false;
+        }
+        Bucket b = buckets[index];
+        Entry e = b.entries.get(id);
+        if (e == null) {
+            b.replacements.removeIf(r -> r.contact().id().equals(id));
+            return false;
+        }
+        // As the Kademlia paper suggests: a contact that fails makes way at once for a fresher
+        // one waiting in the replacement cache; with none waiting it keeps its place until it
+        // has failed maxFailures times in a row (a short outage does not empty a bucket).
+        if (e.failures() + 1 >= maxFailures || !b.replacements.isEmpty()) {
+            remove(id);
+            return true;
+        }
+        b.entries.put(id, new Entry(e.contact(), e.firstSeenUnixMs(), e.lastSeenUnixMs(), e.failures() + 1));
+        return false;
+    }
+
+    /** Removes {@code id}, promoting the most recently seen replacement. */
+    public synchronized boolean remove(NodeId id) {
+        int index = self.bucketIndex(id);
+        if (index < 0) {
+            return false;
+        }
+        Bucket b = buckets[index];
+        if (b.entries.remove(id) == null) {
+            return b.replacements.removeIf(r -> r.contact().id().equals(id));
+        }
+        Entry promoted = b.replacements.pollLast();
+        if (promoted != null) {
+            b.entries.put(promoted.contact().id(), promoted);
+        }
+        return true;
+    }
+
+    /** Up to {@code n} contacts closest to {@code target}, closest first. */
+    public synchronized List<Contact> closest(Key256 target, int n) {
+        return closest(target, n, false);
+    }
+
+    /**
+     * Up to {@code n} contacts closest to {@code target}, closest first; with
+     * {@code healthyFirst}, contacts whose last call failed come only after all the others (what
+     * we tell other nodes should not send them to a node we could not reach).
+     */
+    public synchronized List<Contact> closest(Key256 target, int n, boolean healthyFirst) {
+        List<Entry> all = new ArrayList<>();
+        for (Bucket b : buckets) {
+            all.addAll(b.entries.values());
+        }
+        all.sort((a, c) -> {
+            if (healthyFirst && (a.failures() == 0) != (c.failures() == 0)) {
+                return a.failures() == 0 ? -1 : 1;
+            }
+            return target.compareDistance(a.contact().id(), c.contact().id());
+        });
+        List<Contact> out = new ArrayList<>(Math.min(n, all.size()));
+        for (int i = 0; i < all.size() && out.size() < n; i++) {
+            out.add(all.get(i).contact());
+        }
+        if (healthyFirst) {
+            out.sort((a, c) -> target.compareDistance(a.id(), c.id()));
+        }
+        return out;
+    }
+
+    /** The entry for {@code id}, if it is in the table. */
+    public synchronized Optional<Entry> entry(NodeId id) {
+        int index = self.bucketIndex(id);
+        return index < 0 ? Optional.empty() : Optional.ofNullable(buckets[index].entries.get(id));
+    }
+
+    /** Every entry, in no particular order. */
+    public synchronized List<Entry> entries() {
+        List<Entry> out = new ArrayList<>();
+        for (Bucket b : buckets) {
+            out.addAll(b.entries.values());
+        }
+        return out;
+    }
+
+    /** Contacts in the table. */
+    public synchronized int size() {
+        int n = 0;
+        for (Bucket b : buckets) {
+            n += b.entries.size();
+        }
+        return n;
+    }
+
+    /** Non-empty buckets. */
+    public synchronized List<BucketInfo> buckets() {
+        List<BucketInfo> out = new ArrayList<>();
+        for (int i = 0; i < buckets.length; i++) {
+            Bucket b = buckets[i];
+            if (!b.entries.isEmpty() || !b.replacements.isEmpty()) {
+                out.add(new BucketInfo(i, b.entries.size(), b.replacements.size(), b.touched));
+            }
+        }
+        return out;
+    }
+
+    /** Marks the bucket that {@code target} falls in as used (a lookup went there). */
+    public synchronized void touch(Key256 target, long nowUnixMs) {
+        int index = self.bucketIndex(target);
+        if (index >= 0) {
+            buckets[index].touched = nowUnixMs;
+        }
+    }
+
+    /**
+     * Buckets to refresh: those from the one holding this node's closest neighbour outward that
+     * nothing touched since {@code olderThanUnixMs}. Buckets nearer than the closest neighbour
+     * are empty by definition and stay so.
+     */
+    public synchronized List<Integer> staleBuckets(long olderThanUnixMs) {
+        int lowest = -1;
+        for (int i = 0; i < buckets.length && lowest < 0; i++) {
+            if (!buckets[i].entries.isEmpty()) {
+                lowest = i;
+            }
+        }
+        List<Integer> out = new ArrayList<>();
+        if (lowest < 0) {
+            return out;
+        }
+        for (int i = lowest; i < buckets.length; i++) {
+            if (buckets[i].touched < olderThanUnixMs) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    /** A uniformly random id that falls in bucket {@code index} of this table. */
+    public NodeId randomIdInBucket(int index) {
+        if (index < 0 || index >= Key256.BITS) {
+            throw new IllegalArgumentException("bucket index must be 0..255, got " + index);
+        }
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long[] w = {self.w0(), self.w1(), self.w2(), self.w3()};
+        // Bits above `index` equal self's, bit `index` differs, bits below are random.
+        int word = 3 - index / 64;
+        int bit = index % 64;
+        long below = bit == 0 ? 0L : (-1L >>> (64 - bit));
+        long flip = 1L << bit;
+        w[word] = (w[word] & ~(below | flip)) | (~w[word] & flip) | (r.nextLong() & below);
+        for (int i = word + 1; i < 4; i++) {
+            w[i] = r.nextLong();
+        }
+        return new NodeId(w[0], w[1], w[2], w[3]);
+    }
+
+    /** A random sample of up to {@code n} contacts (gossip). */
+    public synchronized List<Contact> sample(int n) {
+        List<Contact> all = new ArrayList<>();
+        for (Bucket b : buckets) {
+            for (Entry e : b.entries.values()) {
+                all.add(e.contact());
+            }
+        }
+        java.util.Collections.shuffle(all);
+        return all.size() > n ? new ArrayList<>(all.subList(0, n)) : all;
+    }
+
+    private static final class Bucket {
+        /** Insertion order = least-recently seen first (re-seen entries are re-inserted at the tail). */
+        final LinkedHashMap<NodeId, Entry> entries = new LinkedHashMap<>();
+        final ArrayDeque<Entry> replacements = new ArrayDeque<>();
+        long touched;
+    }
+}

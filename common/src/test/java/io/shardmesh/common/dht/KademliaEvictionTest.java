@@ -1,0 +1,69 @@
+package io.shardmesh.common.dht;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardmesh.common.crypto.NodeKey;
+import io.shardmesh.common.id.NodeId;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/** A full bucket pings its least-recently seen contact and evicts it only if it does not answer. */
+class KademliaEvictionTest {
+
+    private final NodeKey key = NodeKey.generate();
+
+    private Kademlia node(DhtTransport t) {
+        Contact self = new Contact(key.id(), "10.0.0.1", 7000);
+        return new Kademlia(key, () -> self, DhtConfig.defaults().withK(2), t, new InMemoryRecordStore(),
+                Clock.systemUTC(), Schedulers.parallel(), Schedulers.immediate(), ContactListener.NONE);
+    }
+
+    /** Three contacts that share a bucket (the top bit differs from self, the rest is random). */
+    private Contact[] sameBucket() {
+        Contact[] out = new Contact[3];
+        for (int i = 0; i < 3; i++) {
+            NodeId r = NodeId.random();
+            long flipTop = (key.id().w0() ^ Long.MIN_VALUE) & Long.MIN_VALUE | (r.w0() & Long.MAX_VALUE);
+            out[i] = new Contact(new NodeId(flipTop, r.w1(), r.w2(), r.w3()), "10.0.1." + i, 7000 + i);
+        }
+        return out;
+    }
+
+    @Test
+    void heardFrom_fullBucketWhoseOldestAnswers_keepsTheOldest() {
+        Contact[] c = sameBucket();
+        Kademlia k = node(new LookupTest.FakeTransport() {
+            @Override
+            public Mono<Contact> ping(Contact to, Duration timeout) {
+                return Mono.just(to);
+            }
+        });
+        k.onPing(Optional.of(c[0]));
+        k.onPing(Optional.of(c[1]));
+        k.onPing(Optional.of(c[2]));
+        assertThat(k.table().entry(c[0].id())).isPresent();
+        assertThat(k.table().entry(c[2].id())).isEmpty();
+    }
+
+    @Test
+    void heardFrom_fullBucketWhoseOldestIsGone_takesTheNewcomer() {
+        Contact[] c = sameBucket();
+        Kademlia k = node(new LookupTest.FakeTransport() {
+            @Override
+            public Mono<Contact> ping(Contact to, Duration timeout) {
+                return Mono.error(new TimeoutException("gone"));
+            }
+        });
+        k.onPing(Optional.of(c[0]));
+        k.onPing(Optional.of(c[1]));
+        k.onPing(Optional.of(c[2]));
+        assertThat(k.table().entry(c[0].id())).isEmpty();
+        assertThat(k.table().entry(c[2].id())).isPresent();
+        assertThat(k.table().size()).isEqualTo(2);
+    }
+}

@@ -1,0 +1,283 @@
+package io.shardmesh.server.dht;
+
+import static java.util.Objects.requireNonNull;
+
+import io.shardmesh.common.crypto.NodeKey;
+import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.dht.DhtTransport;
+import io.shardmesh.common.dht.Kademlia;
+import io.shardmesh.common.dht.RecordKind;
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.grpc.RecordCodec;
+import io.shardmesh.common.hash.Sha256;
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.server.meta.MetadataDb;
+import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
+
+/**
+ * The node's DHT: {@link Kademlia} over SQLite-backed records and peers, kept healthy by timers.
+ * Nothing here blocks a caller: database work runs on the blocking scheduler.
+ */
+public final class DhtService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DhtService.class);
+    /** Saved peers pinged when a node restarts. */
+    static final int REJOIN_PEERS = 200;
+    /** Sightings are written to the database this often. */
+    static final Duration PEER_FLUSH_INTERVAL = Duration.ofSeconds(30);
+    /** Retry of an empty routing table: from 1 s, doubling, at most every 5 minutes. */
+    static final Duration REJOIN_FIRST_BACKOFF = Duration.ofSeconds(1);
+    static final Duration REJOIN_MAX_BACKOFF = Duration.ofMinutes(5);
+    /** Most UTF-8 bytes of a Kv key. */
+    public static final int MAX_KV_KEY_BYTES = 256;
+
+    private final Kademlia kademlia;
+    private final NodeKey nodeKey;
+    private final DhtSettings settings;
+    private final MetadataDb db;
+    private final PeerStore peers;
+    private final Clock clock;
+    private final Scheduler timer;
+    private final Scheduler blocking;
+    private final Disposable.Composite timers = Disposables.composite();
+
+    public DhtService(NodeKey key, Supplier<Contact> self, DhtSettings settings, DhtTransport transport, MetadataDb db,
+                      Clock clock, Scheduler timer, Scheduler blocking) {
+        this.nodeKey = requireNonNull(key, "key");
+        this.settings = requireNonNull(settings, "settings");
+        this.db = requireNonNull(db, "db");
+        this.clock = requireNonNull(clock, "clock");
+        this.timer = requireNonNull(timer, "timer");
+        this.blocking = requireNonNull(blocking, "blocking");
+        this.peers = new PeerStore(db);
+        this.kademlia = new Kademlia(key, self, settings.kademlia(), transport, new SqliteRecordStore(db), clock, timer,
+                blocking, new io.shardmesh.common.dht.ContactListener() {
+                    @Override
+                    public void responded(Contact contact, long rttMillis) {
+                        peers.seen(contact, clock.millis(), rttMillis);
+                    }
+
+                    @Override
+                    public void failed(Contact contact) {
+                        peers.failed(contact, clock.millis());
+                    }
+                });
+    }
+
+    public Kademlia kademlia() {
+        return kademlia;
+    }
+
+    /**
+     * Joins the network in the background (through the bootstrap addresses and the peers saved
+     * before a restart, retrying with backoff while the table stays empty) and starts the timers.
+     */
+    public void start() {
+        timers.add(join()
+                .subscribe(n -> log.info("joined the DHT: {} contacts in the routing table", n),
+                        e -> log.debug("join stopped: {}", e.getMessage())));
+        every(PEER_FLUSH_INTERVAL, () -> Mono.fromRunnable(peers::flush).subscribeOn(blocking), "saving peers");
+        every(settings.gossipInterval(), kademlia::gossip, "gossip");
+        every(settings.maintenanceInterval(), () -> kademlia.refreshStaleBuckets()
+                .then(kademlia.expireRecords())
+                .doOnNext(n -> {
+                    if (n > 0) {
+                        log.info("dropped {} expired DHT record(s)", n);
+                    }
+                }), "DHT maintenance");
+        every(settings.kademlia().republishInterval(), this::republish, "republish");
+    }
+
+    private void every(Duration period, Supplier<Mono<?>> work, String what) {
+        timers.add(Flux.interval(period, period, timer)
+                .onBackpressureDrop()
+                .concatMap(t -> work.get().onErrorResume(e -> {
+                    log.warn("{} failed: {}", what, e.getMessage());
+                    return Mono.empty();
+                }), 1)
+                .subscribe(x -> { }, e -> log.error("{} timer stopped", what, e)));
+    }
+
+    private Mono<Integer> join() {
+        Mono<Integer> attempt = Mono.fromCallable(() -> peers.load(REJOIN_PEERS)).subscribeOn(blocking)
+                .flatMap(saved -> {
+                    List<Contact> known = saved.stream().map(PeerStore.Peer::contact).toList();
+                    if (settings.bootstrap().isEmpty() && known.isEmpty()) {
+                        log.info("no bootstrap peers and no saved peers: waiting for other nodes to join through this one");
+                        return Mono.just(-1);
+                    }
+                    return kademlia.join(known, settings.bootstrap());
+                })
+                .flatMap(n -> n == 0 ? Mono.error(MeshException.unavailable("no peer answered yet")) : Mono.just(n));
+        return attempt.retryWhen(Retry.backoff(Long.MAX_VALUE, REJOIN_FIRST_BACKOFF)
+                .maxBackoff(REJOIN_MAX_BACKOFF)
+                .scheduler(timer)
+                .doBeforeRetry(s -> log.info("no peer reachable yet; retrying in the background ({})", s.failure().getMessage())));
+    }
+
+    // ---- Kv ----
+
+    /** The DHT key of a Kv key: SHA-256 of its UTF-8 bytes. */
+    public static ContentId kvKey(String key) {
+        if (key == null || key.isEmpty()) {
+            throw MeshException.invalidArgument("key is required (1.." + MAX_KV_KEY_BYTES + " bytes of UTF-8)");
+        }
+        byte[] utf8 = key.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length > MAX_KV_KEY_BYTES) {
+            throw MeshException.invalidArgument("key is " + utf8.length + " bytes; at most " + MAX_KV_KEY_BYTES + " are allowed");
+        }
+        return Sha256.of(utf8);
+    }
+
+    /** Signs and stores a value at the k closest nodes; remembers it for republishing. */
+    public Mono<Integer> kvPut(String key, byte[] value, Duration ttl) {
+        return Mono.defer(() -> {
+            ContentId dhtKey = kvKey(key);
+            if (value.length > settings.kademlia().maxValueBytes()) {
+                throw MeshException.resourceExhausted("value is " + value.length + " bytes; at most "
+                        + settings.kademlia().maxValueBytes() + " are allowed");
+            }
+            Duration life = ttl.isZero() ? settings.kademlia().recordTtl() : ttl;
+            if (life.isNegative() || life.compareTo(io.shardmesh.common.dht.DhtConfig.MAX_RECORD_TTL) > 0) {
+                throw MeshException.invalidArgument("ttl must be 1 s.." + io.shardmesh.common.dht.DhtConfig.MAX_RECORD_TTL.toSeconds() + " s");
+            }
+            return publishOwn(dhtKey, new DhtRecord.Value(value), life);
+        });
+    }
+
+    /** The newest value stored under {@code key}, from any publisher. */
+    public Mono<DhtRecord> kvGet(String key) {
+        return Mono.defer(() -> {
+            ContentId dhtKey = kvKey(key);
+            return kademlia.lookupValue(dhtKey, Optional.of(RecordKind.VALUE), false)
+                    .flatMap(r -> Mono.justOrEmpty(r.records().stream()
+                            .max(Comparator.comparingLong(DhtRecord::publishedAtUnixMs))))
+                    .switchIfEmpty(Mono.error(() -> MeshException.notFound("no value is stored under key '" + key + "'")));
+        });
+    }
+
+    /**
+     * Publishes a record of ours and saves it, so the republish timer keeps it alive.
+     *
+     * @return how many nodes accepted it
+     */
+    public Mono<Integer> publishOwn(ContentId key, DhtRecord.Payload payload, Duration ttl) {
+        return Mono.defer(() -> {
+            DhtRecord record = DhtRecord.sign(nodeKey, key, payload, clock.millis(), ttl);
+            return Mono.fromRunnable(() -> saveOwn(record, ttl)).subscribeOn(blocking)
+                    .then(kademlia.publish(record));
+        });
+    }
+
+    /** Stops republishing a record of ours (it expires by itself). */
+    public Mono<Void> unpublishOwn(ContentId key, RecordKind kind) {
+        return Mono.<Void>fromRunnable(() -> db.inTransaction("forget published record", c -> {
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM published WHERE key = ? AND kind = ?")) {
+                p.setString(1, key.hex());
+                p.setInt(2, kind.ordinal());
+                return p.executeUpdate();
+            }
+        })).subscribeOn(blocking);
+    }
+
+    private void saveOwn(DhtRecord record, Duration ttl) {
+        db.inTransaction("save published record", c -> {
+            try (PreparedStatement p = c.prepareStatement(
+                    "INSERT OR REPLACE INTO published(key, kind, payload, ttl_ms, published_at) VALUES (?, ?, ?, ?, ?)")) {
+                p.setString(1, record.key().hex());
+                p.setInt(2, record.kind().ordinal());
+                p.setBytes(3, RecordCodec.toBytes(record));
+                p.setLong(4, ttl.toMillis());
+                p.setLong(5, record.publishedAtUnixMs());
+                return p.executeUpdate();
+            }
+        });
+    }
+
+    /** Re-signs and re-publishes every record of ours, with fresh times. */
+    public Mono<Integer> republish() {
+        return Mono.fromCallable(() -> db.withConnection("read published records", c -> {
+                    List<Object[]> out = new ArrayList<>();
+                    try (ResultSet rs = c.createStatement().executeQuery("SELECT payload, ttl_ms FROM published")) {
+                        while (rs.next()) {
+                            out.add(new Object[] {RecordCodec.fromBytes(rs.getBytes(1)), rs.getLong(2)});
+                        }
+                    }
+                    return out;
+                })).subscribeOn(blocking)
+                .flatMapMany(Flux::fromIterable)
+                .concatMap(row -> {
+                    DhtRecord old = (DhtRecord) row[0];
+                    return publishOwn(old.key(), old.payload(), Duration.ofMillis((Long) row[1]))
+                            .onErrorResume(e -> Mono.just(0));
+                })
+                .count()
+                .map(Long::intValue)
+                .doOnNext(n -> {
+                    if (n > 0) {
+                        log.info("republished {} record(s)", n);
+                    }
+                });
+    }
+
+    // ---- peers ----
+
+    /** The peer table, most recently seen first. */
+    public Mono<List<PeerView>> peers() {
+        return Mono.fromCallable(() -> {
+            peers.flush();
+            long now = clock.millis();
+            List<PeerView> out = new ArrayList<>();
+            for (PeerStore.Peer p : peers.load(10_000)) {
+                boolean inTable = kademlia.table().entry(p.contact().id()).isPresent();
+                PeerView.Status s = now - p.lastSeenUnixMs() > settings.staleAfter().toMillis() ? PeerView.Status.OFFLINE
+                        : p.failures() > 0 || !inTable ? PeerView.Status.UNRESPONSIVE : PeerView.Status.ONLINE;
+                out.add(new PeerView(p.contact(), s, p.firstSeenUnixMs(), p.lastSeenUnixMs(), p.lastRttMillis(), p.failures()));
+            }
+            return out;
+        }).subscribeOn(blocking);
+    }
+
+    /** Forgets peers not seen for {@code olderThan} (zero: the stale threshold), here and in the routing table. */
+    public Mono<List<Contact>> forgetStale(Duration olderThan) {
+        return Mono.fromCallable(() -> {
+            Duration age = olderThan.isZero() ? settings.staleAfter() : olderThan;
+            List<Contact> gone = peers.forgetOlderThan(clock.millis() - age.toMillis());
+            gone.forEach(c -> kademlia.table().remove(c.id()));
+            return gone;
+        }).subscribeOn(blocking);
+    }
+
+    /** DHT records held here. */
+    public Mono<Long> recordCount() {
+        return Mono.fromCallable(() -> kademlia.records().count()).subscribeOn(blocking);
+    }
+
+    @Override
+    public void close() {
+        timers.dispose();
+        try {
+            peers.flush();
+        } catch (RuntimeException e) {
+            log.warn("could not save the peer table: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.shardmesh.server.grpc;
+
+import static java.util.Objects.requireNonNull;
+
+import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.dht.Kademlia;
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.grpc.RecordCodec;
+import io.shardmesh.common.grpc.StatusMapper;
+import io.shardmesh.common.grpc.Wire;
+import io.shardmesh.proto.v1.FindNodeRequest;
+import io.shardmesh.proto.v1.FindNodeResponse;
+import io.shardmesh.proto.v1.FindValueRequest;
+import io.shardmesh.proto.v1.FindValueResponse;
+import io.shardmesh.proto.v1.PingRequest;
+import io.shardmesh.proto.v1.PingResponse;
+import io.shardmesh.proto.v1.ReactorDhtGrpc;
+import io.shardmesh.proto.v1.Record;
+import io.shardmesh.proto.v1.StoreRequest;
+import io.shardmesh.proto.v1.StoreResponse;
+import java.util.Optional;
+import reactor.core.publisher.Mono;
+
+/** {@code shardmesh.v1.Dht} over {@link Kademlia}. */
+public final class DhtGrpcService extends ReactorDhtGrpc.DhtImplBase {
+
+    /** FindValue answers stay well under the message limit; the rest is flagged truncated. */
+    static final int MAX_RECORD_BYTES_PER_REPLY = 900 * 1024;
+
+    private final Kademlia kademlia;
+
+    public DhtGrpcService(Kademlia kademlia) {
+        this.kademlia = requireNonNull(kademlia, "kademlia");
+    }
+
+    static Optional<Contact> sender(boolean present, io.shardmesh.proto.v1.Contact c) {
+        return present ? Optional.of(Wire.contact(true, c, "sender")) : Optional.empty();
+    }
+
+    @Override
+    public Mono<PingResponse> ping(PingRequest request) {
+        return Mono.fromSupplier(() -> kademlia.onPing(sender(request.hasSender(), request.getSender())))
+                .map(self -> PingResponse.newBuilder().setResponder(Wire.contact(self)).build());
+    }
+
+    @Override
+    public Mono<FindNodeResponse> findNode(FindNodeRequest request) {
+        return Mono.fromSupplier(() -> {
+            var target = Wire.nodeId(request.getTargetId(), "target_id");
+            var found = kademlia.onFindNode(sender(request.hasSender(), request.getSender()), target, request.getLimit());
+            FindNodeResponse.Builder b = FindNodeResponse.newBuilder().setResponder(Wire.contact(kademlia.self()));
+            found.forEach(c -> b.addContacts(Wire.contact(c)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public Mono<FindValueResponse> findValue(FindValueRequest request) {
+        return Mono.defer(() -> kademlia.onFindValue(
+                        sender(request.hasSender(), request.getSender()),
+                        Wire.contentId(request.getKey(), "key"),
+                        RecordCodec.fromProto(request.getKindValue(), "kind")))
+                .map(reply -> {
+                    FindValueResponse.Builder b = FindValueResponse.newBuilder().setResponder(Wire.contact(kademlia.self()));
+                    int bytes = 0;
+                    for (DhtRecord r : reply.records()) {
+                        Record wire = RecordCodec.toProto(r);
+                        bytes += wire.getSerializedSize();
+                        if (bytes > MAX_RECORD_BYTES_PER_REPLY) {
+                            b.setTruncated(true);
+                            break;
+                        }
+                        b.addRecords(wire);
+                    }
+                    reply.contacts().forEach(c -> b.addContacts(Wire.contact(c)));
+                    return b.build();
+                });
+    }
+
+    @Override
+    public Mono<StoreResponse> store(StoreRequest request) {
+        return Mono.defer(() -> {
+            if (!request.hasRecord()) {
+                throw MeshException.invalidArgument("record is required");
+            }
+            DhtRecord record = RecordCodec.fromProto(request.getRecord(), "record");
+            return kademlia.onStore(sender(request.hasSender(), request.getSender()), record);
+        }).map(stored -> StoreResponse.newBuilder().setStored(stored).build());
+    }
+
+    @Override
+    protected Throwable onErrorMap(Throwable throwable) {
+        return StatusMapper.toStatusException(throwable);
+    }
+}

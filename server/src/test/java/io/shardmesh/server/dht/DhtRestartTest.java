@@ -1,0 +1,59 @@
+package io.shardmesh.server.dht;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardmesh.common.crypto.NodeKey;
+import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.dht.RecordKind;
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.server.node.ShardmeshNode;
+import io.shardmesh.server.testing.Await;
+import io.shardmesh.server.testing.InProcessMesh;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a node knows about the DHT survives a restart. */
+class DhtRestartTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void records_surviveARestart() {
+        ContentId key = ContentId.random();
+        DhtRecord r = DhtRecord.sign(NodeKey.generate(), key, new DhtRecord.Value("kept".getBytes()),
+                System.currentTimeMillis(), Duration.ofHours(1));
+        try (InProcessMesh mesh = new InProcessMesh(dir)) {
+            ShardmeshNode n = mesh.start(dir.resolve("a"), 30_001, DhtSettings.defaults(), b -> b);
+            assertThat(n.dht().kademlia().onStore(Optional.empty(), r).block(Duration.ofSeconds(5))).isTrue();
+        }
+        try (InProcessMesh mesh = new InProcessMesh(dir)) {
+            ShardmeshNode n = mesh.start(dir.resolve("a"), 30_001, DhtSettings.defaults(), b -> b);
+            assertThat(n.dht().kademlia().records().get(key, Optional.of(RecordKind.VALUE), System.currentTimeMillis()))
+                    .containsExactly(r);
+        }
+    }
+
+    @Test
+    void restartWithoutBootstrap_rejoinsTheSavedPeers() {
+        try (InProcessMesh mesh = new InProcessMesh(dir)) {
+            ShardmeshNode first = mesh.start(dir.resolve("first"), 30_010, DhtSettings.defaults(), b -> b);
+            ShardmeshNode second = mesh.start(dir.resolve("second"), 30_011,
+                    DhtSettings.defaults().withBootstrap(List.of(InProcessMesh.address(first))), b -> b);
+            Await.until("the second node to join through the first", Duration.ofSeconds(20),
+                    () -> second.dht().kademlia().table().entry(first.id()).isPresent());
+            second.close();
+
+            // Same data dir, no --bootstrap: the saved peer table is enough.
+            ShardmeshNode again = mesh.start(dir.resolve("second"), 30_011, DhtSettings.defaults(), b -> b);
+            assertThat(again.id()).isEqualTo(second.id());
+            Await.until("the restarted node to rejoin its saved peer", Duration.ofSeconds(20),
+                    () -> again.dht().kademlia().table().entry(first.id()).isPresent());
+            assertThat(first.dht().kademlia().table().entry(again.id())).isPresent();
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.shardmesh.server.dht;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardmesh.common.crypto.NodeKey;
+import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.dht.RecordKind;
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.server.node.ShardmeshNode;
+import io.shardmesh.server.testing.Await;
+import io.shardmesh.server.testing.InProcessMesh;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/** A day of record expiry and republishing, in virtual time. */
+class ExpiryAndRepublishTest {
+
+    @TempDir
+    Path dir;
+
+    /** Wall-clock time that moves only when the virtual scheduler does. */
+    static final class VirtualClock extends Clock {
+        private final VirtualTimeScheduler vts;
+
+        VirtualClock(VirtualTimeScheduler vts) {
+            this.vts = vts;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(vts.now(TimeUnit.MILLISECONDS));
+        }
+    }
+
+    @Test
+    void aDayLater_republishedRecordsLive_andOthersExpire() {
+        VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+        vts.advanceTimeTo(Instant.now());
+        Clock clock = new VirtualClock(vts);
+        DhtSettings settings = DhtSettings.defaults().withIntervals(Duration.ofHours(6), Duration.ofMinutes(10));
+        try (InProcessMesh mesh = new InProcessMesh(dir)) {
+            ShardmeshNode n1 = mesh.start(dir.resolve("n1"), 31_001, settings, b -> b.clock(clock).timerScheduler(vts));
+            ShardmeshNode n2 = mesh.start(dir.resolve("n2"), 31_002, settings, b -> b.clock(clock).timerScheduler(vts));
+            n2.dht().kademlia().join(List.of(), List.of(InProcessMesh.address(n1))).block(Duration.ofSeconds(20));
+
+            // n1 publishes (and so republishes) a value; a stranger's record is stored once at n2.
+            assertThat(n1.dht().kvPut("kept", "alive".getBytes(), Duration.ZERO).block(Duration.ofSeconds(20))).isEqualTo(2);
+            ContentId keptKey = DhtService.kvKey("kept");
+            long firstPublish = publishedAt(n2, keptKey);
+            ContentId orphanKey = ContentId.random();
+            DhtRecord orphan = DhtRecord.sign(NodeKey.generate(), orphanKey, new DhtRecord.Value("gone".getBytes()),
+                    clock.millis(), Duration.ofHours(24));
+            n2.dht().kademlia().onStore(Optional.empty(), orphan).block(Duration.ofSeconds(5));
+
+            for (int hour = 1; hour <= 25; hour++) {
+                vts.advanceTimeBy(Duration.ofHours(1));
+                if (hour == 12 || hour == 24) {
+                    long deadlineMark = firstPublish + Duration.ofHours(hour).toMillis();
+                    Await.until("republish at hour " + hour, Duration.ofSeconds(20),
+                            () -> publishedAt(n2, keptKey) >= deadlineMark);
+                }
+            }
+            // Let the last maintenance tick (expiry) finish.
+            Await.until("expiry of the stranger's record", Duration.ofSeconds(20),
+                    () -> n2.dht().kademlia().records().get(orphanKey, Optional.empty(), clock.millis()).isEmpty()
+                            && n2.dht().recordCount().block() == 1);
+
+            assertThat(n2.dht().kvGet("kept").block(Duration.ofSeconds(20)).payload())
+                    .isEqualTo(new DhtRecord.Value("alive".getBytes()));
+            assertThat(publishedAt(n2, keptKey)).isGreaterThanOrEqualTo(firstPublish + Duration.ofHours(24).toMillis());
+        }
+    }
+
+    private static long publishedAt(ShardmeshNode n, ContentId key) {
+        return n.dht().kademlia().records().get(key, Optional.of(RecordKind.VALUE), 0).stream()
+                .mapToLong(DhtRecord::publishedAtUnixMs).max().orElse(-1);
+    }
+}

@@ -1,0 +1,119 @@
+package io.shardmesh.server.testing;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.shardmesh.common.grpc.PeerChannels;
+import io.shardmesh.common.net.HostPort;
+import io.shardmesh.server.dht.DhtSettings;
+import io.shardmesh.server.node.ShardmeshNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+
+/**
+ * Many real nodes in one JVM over the in-process transport. Each node advertises a distinct
+ * fake 127.0.0.1 port; channels to that address are routed to its in-process server. A node
+ * can be made silently dead: it accepts calls and never answers, so callers hit deadlines.
+ */
+public final class InProcessMesh implements AutoCloseable {
+
+    private final Path root;
+    private final Map<String, String> serverNames = new ConcurrentHashMap<>();
+    private final Set<String> blackholed = ConcurrentHashMap.newKeySet();
+    private final List<ShardmeshNode> nodes = new ArrayList<>();
+    private final AtomicInteger nextPort = new AtomicInteger(20_000);
+
+    public InProcessMesh(Path root) {
+        this.root = root;
+    }
+
+    /** Channels to a fake address go to the in-process server behind it. */
+    public PeerChannels.Factory channels() {
+        return (host, port) -> {
+            String name = serverNames.get(host + ":" + port);
+            return InProcessChannelBuilder.forName(name == null ? "nowhere-" + host + "-" + port : name)
+                    .maxInboundMessageSize(PeerChannels.MAX_INBOUND_MESSAGE_BYTES)
+                    .build();
+        };
+    }
+
+    /** Starts a node with a fresh data dir (no bootstrap: callers join it explicitly). */
+    public ShardmeshNode start(DhtSettings dht) {
+        return start(root.resolve("n" + nextPort.get()), nextPort.getAndIncrement(), dht, b -> b);
+    }
+
+    /** Starts (or restarts) a node on {@code dataDir} at fake port {@code port}. */
+    public ShardmeshNode start(Path dataDir, int port, DhtSettings dht, UnaryOperator<ShardmeshNode.Builder> customize) {
+        String address = "127.0.0.1:" + port;
+        String name = InProcessServerBuilder.generateName();
+        InProcessServerBuilder sb = InProcessServerBuilder.forName(name);
+        sb.intercept(blackhole(address));
+        try {
+            ShardmeshNode node = customize.apply(ShardmeshNode.builder(dataDir)
+                    .serverBuilder(sb)
+                    .advertise("127.0.0.1", port)
+                    .dhtSettings(dht)
+                    .channelFactory(channels())).start();
+            serverNames.put(address, name);
+            synchronized (nodes) {
+                nodes.add(node);
+            }
+            return node;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static HostPort address(ShardmeshNode n) {
+        return new HostPort(n.contact().host(), n.contact().port());
+    }
+
+    /** A channel a test client uses to call {@code node}. */
+    public ManagedChannel clientChannel(ShardmeshNode node) {
+        return channels().open(node.contact().host(), node.contact().port());
+    }
+
+    /** The node keeps running but answers nothing, ever. */
+    public void silence(ShardmeshNode node) {
+        blackholed.add(node.contact().address());
+    }
+
+    public boolean silenced(ShardmeshNode node) {
+        return blackholed.contains(node.contact().address());
+    }
+
+    private ServerInterceptor blackhole(String address) {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+                                                               ServerCallHandler<Q, A> next) {
+                if (blackholed.contains(address)) {
+                    return new ServerCall.Listener<>() { };
+                }
+                return next.startCall(call, headers);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        List<ShardmeshNode> all;
+        synchronized (nodes) {
+            all = new ArrayList<>(nodes);
+            nodes.clear();
+        }
+        all.parallelStream().forEach(ShardmeshNode::close);
+    }
+}
