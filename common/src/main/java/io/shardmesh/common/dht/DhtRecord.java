@@ -152,10 +152,16 @@ public record DhtRecord(ContentId key, NodeId publisherId, byte[] publisherKey, 
         if (publisherKey.length != Ed25519.PUBLIC_KEY_BYTES || !Ed25519.nodeIdOf(publisherKey).equals(publisherId)) {
             throw MeshException.permissionDenied("record publisher_id " + publisherId + " is not the SHA-256 of its publisher_key");
         }
+        if (publishedAtUnixMs < 0) {
+            throw MeshException.invalidArgument("record published_at_unix_ms must not be negative, got " + publishedAtUnixMs);
+        }
         if (expiresAtUnixMs <= publishedAtUnixMs) {
             throw MeshException.invalidArgument("record expires (" + expiresAtUnixMs + ") before it was published (" + publishedAtUnixMs + ")");
         }
-        if (expiresAtUnixMs - publishedAtUnixMs > DhtConfig.MAX_RECORD_TTL.toMillis()) {
+        // Both sides are non-negative here, so the difference cannot overflow; and no record may
+        // claim to live past the longest lifetime from now, whatever its published time says.
+        if (expiresAtUnixMs - publishedAtUnixMs > DhtConfig.MAX_RECORD_TTL.toMillis()
+                || expiresAtUnixMs > nowUnixMs + DhtConfig.MAX_RECORD_TTL.toMillis()) {
             throw MeshException.invalidArgument("record lifetime of " + (expiresAtUnixMs - publishedAtUnixMs) / 1000
                     + " s exceeds the maximum of " + DhtConfig.MAX_RECORD_TTL.toSeconds() + " s");
         }
@@ -168,6 +174,10 @@ public record DhtRecord(ContentId key, NodeId publisherId, byte[] publisherKey, 
         if (payload instanceof Value v && v.size() > config.maxValueBytes()) {
             throw MeshException.resourceExhausted("value of " + v.size() + " bytes exceeds the limit of "
                     + config.maxValueBytes() + " bytes");
+        }
+        if (payload instanceof Tombstone t && !t.ownerId().equals(publisherId)) {
+            throw MeshException.permissionDenied("tombstone for owner " + t.ownerId() + " was published by "
+                    + publisherId + "; only the owner deletes its files");
         }
         if (payload instanceof Provider p) {
             if (p.chunkIds().size() > config.maxChunkIdsPerProvider()) {

@@ -51,7 +51,16 @@ public final class Kademlia {
      * even when other nodes still name them, so a dead node costs each node one timeout, not
      * one per lookup (as libp2p's dial backoff does). Hearing from a contact clears it.
      */
-    private final Map<NodeId, Long> suspectUntil = new ConcurrentHashMap<>();
+    private final Map<Contact, Long> suspectUntil = new ConcurrentHashMap<>();
+    /** Bound of the suspect map: past it, expired entries are swept and the oldest dropped. */
+    static final int MAX_SUSPECTS = 10_000;
+    /** Contacts checked by a verification ping recently: a caller is checked once per this, not per request. */
+    private final Map<Contact, Long> checkedUntil = new ConcurrentHashMap<>();
+    /** Contacts that answered a verification ping at their claimed address recently. */
+    private final Map<Contact, Long> verifiedUntil = new ConcurrentHashMap<>();
+    /** Verification pings (gossip, unknown callers) in flight at once, node-wide. */
+    static final int MAX_VERIFICATIONS = 16;
+    private final java.util.concurrent.Semaphore verifications = new java.util.concurrent.Semaphore(MAX_VERIFICATIONS);
     /** How long a contact that failed is skipped by lookups. */
     public static final java.time.Duration SUSPECT_FOR = java.time.Duration.ofMinutes(10);
     /** Contacts being pinged because their bucket is full, so one contact gets one ping at a time. */
@@ -104,12 +113,15 @@ public final class Kademlia {
 
     // ---- the callee side ----
 
-    /** Learns a contact that called or answered us; a full bucket pings its oldest contact first. */
+    /**
+     * Learns a contact that answered a call we made to its address (so the address is proven);
+     * a full bucket pings its oldest contact first.
+     */
     public void heardFrom(Contact contact, long rttMillis) {
         if (contact.id().equals(id())) {
             return;
         }
-        suspectUntil.remove(contact.id());
+        suspectUntil.remove(contact);
         RoutingTable.Observed o = table.observe(contact, clock.millis());
         events.responded(contact, rttMillis);
         if (o instanceof RoutingTable.BucketFull full && evictionPings.add(full.oldest().id())) {
@@ -127,21 +139,48 @@ public final class Kademlia {
         }
     }
 
+    /**
+     * Learns from a request's self-declared sender, which anyone can forge: a known node is only
+     * marked as seen (its address is never changed this way); an unknown one is added only after
+     * a ping to the claimed address answers with the claimed id.
+     */
+    public void claimedBy(Contact sender) {
+        if (sender.id().equals(id())) {
+            return;
+        }
+        var known = table.entry(sender.id());
+        if (known.isPresent()) {
+            if (known.get().contact().equals(sender)) {
+                table.observe(sender, clock.millis());
+                events.responded(sender, 0);
+            }
+            return;
+        }
+        if (recentlyVerified(sender)) {
+            // It proved this address recently (it waits in a full bucket's replacement cache):
+            // a sighting as good as an answer, which may make way for it.
+            heardFrom(sender, 0);
+            return;
+        }
+        verifyAndLearn(List.of(sender)).subscribe(n -> { }, e -> log.debug("caller check failed: {}", e.getMessage()));
+    }
+
     private void noAnswer(Contact contact) {
-        suspectUntil.put(contact.id(), clock.millis() + SUSPECT_FOR.toMillis());
-        table.failed(contact.id(), config.maxFailures());
+        verifiedUntil.remove(contact);
+        bounded(suspectUntil).put(contact, clock.millis() + SUSPECT_FOR.toMillis());
+        table.failed(contact, config.maxFailures());
         events.failed(contact);
     }
 
     /** Ping: learns the sender, answers with our contact. */
     public Contact onPing(Optional<Contact> sender) {
-        sender.ifPresent(c -> heardFrom(c, 0));
+        sender.ifPresent(this::claimedBy);
         return self();
     }
 
     /** FindNode: the closest contacts we know to {@code target}, never the sender. */
     public List<Contact> onFindNode(Optional<Contact> sender, Key256 target, int limit) {
-        sender.ifPresent(c -> heardFrom(c, 0));
+        sender.ifPresent(this::claimedBy);
         int n = limit <= 0 ? config.k() : Math.min(limit, config.k());
         return closestExcept(target, n, sender);
     }
@@ -154,7 +193,7 @@ public final class Kademlia {
 
     /** FindValue: our unexpired records for {@code key}, else our closest contacts. */
     public Mono<DhtTransport.ValueReply> onFindValue(Optional<Contact> sender, ContentId key, Optional<RecordKind> kind) {
-        sender.ifPresent(c -> heardFrom(c, 0));
+        sender.ifPresent(this::claimedBy);
         return Mono.fromCallable(() -> records.get(key, kind, clock.millis())).subscribeOn(blocking)
                 .map(found -> found.isEmpty()
                         ? new DhtTransport.ValueReply(List.of(), closestExcept(key, config.k(), sender))
@@ -164,7 +203,7 @@ public final class Kademlia {
     /** Store: verifies the record and keeps it within the limits. */
     public Mono<Boolean> onStore(Optional<Contact> sender, DhtRecord record) {
         return Mono.fromCallable(() -> {
-            sender.ifPresent(c -> heardFrom(c, 0));
+            sender.ifPresent(this::claimedBy);
             long now = clock.millis();
             record.verify(now, config);
             return records.put(record, now, config);
@@ -176,7 +215,7 @@ public final class Kademlia {
      * into the table on its word: each unknown one is pinged, and only those that answer are added.
      */
     public List<Contact> onExchangePeers(Optional<Contact> sender, List<Contact> theirs) {
-        sender.ifPresent(c -> heardFrom(c, 0));
+        sender.ifPresent(this::claimedBy);
         verifyAndLearn(theirs).subscribe(n -> { }, e -> log.debug("gossip check failed: {}", e.getMessage()));
         List<Contact> sample = table.sample(GOSSIP_SAMPLE + 1);
         sender.ifPresent(s -> sample.removeIf(c -> c.id().equals(s.id())));
@@ -186,11 +225,32 @@ public final class Kademlia {
     private Mono<Long> verifyAndLearn(Collection<Contact> candidates) {
         return Flux.fromIterable(candidates)
                 .take(GOSSIP_SAMPLE)
-                .filter(c -> !c.id().equals(id()) && table.entry(c.id()).isEmpty())
-                .flatMap(c -> call(c, transport.ping(c, config.rpcTimeout()))
-                        .filter(answered -> answered.id().equals(c.id()))
-                        .onErrorResume(e -> Mono.empty()), FAN_OUT)
+                .filter(c -> !c.id().equals(id()) && table.entry(c.id()).isEmpty() && !suspect(c))
+                .flatMap(c -> {
+                    if (recentlyVerified(c)) {
+                        heardFrom(c, 0);
+                        return Mono.just(c);
+                    }
+                    // Checked once per SUSPECT_FOR, and a node-wide bound on pings in flight:
+                    // callers cannot make this node ping arbitrary addresses at will.
+                    if (!firstCheck(c) || !verifications.tryAcquire()) {
+                        return Mono.empty();
+                    }
+                    return transport.ping(c, config.rpcTimeout())
+                            .doFinally(sig -> verifications.release())
+                            .filter(answered -> answered.id().equals(c.id()))
+                            .doOnNext(answered -> {
+                                bounded(verifiedUntil).put(c, clock.millis() + SUSPECT_FOR.toMillis());
+                                heardFrom(c, 0);
+                            })
+                            .onErrorResume(e -> Mono.empty());
+                }, FAN_OUT)
                 .count();
+    }
+
+    private boolean recentlyVerified(Contact c) {
+        Long until = verifiedUntil.get(c);
+        return until != null && until > clock.millis();
     }
 
     // ---- the caller side ----
@@ -242,14 +302,38 @@ public final class Kademlia {
         });
     }
 
+    /** {@code map} with room for one more: expired entries swept, and cleared if still full. */
+    private Map<Contact, Long> bounded(Map<Contact, Long> map) {
+        if (map.size() >= MAX_SUSPECTS) {
+            long now = clock.millis();
+            map.values().removeIf(until -> until <= now);
+            if (map.size() >= MAX_SUSPECTS) {
+                map.clear();
+            }
+        }
+        return map;
+    }
+
+    /** True the first time {@code c} is to be checked within {@link #SUSPECT_FOR}. */
+    private boolean firstCheck(Contact c) {
+        long now = clock.millis();
+        bounded(checkedUntil);
+        Long until = checkedUntil.get(c);
+        if (until != null && until > now) {
+            return false;
+        }
+        checkedUntil.put(c, now + SUSPECT_FOR.toMillis());
+        return true;
+    }
+
     /** Whether {@code id} failed recently and lookups should not wait on it. */
-    public boolean suspect(NodeId id) {
-        Long until = suspectUntil.get(id);
+    public boolean suspect(Contact contact) {
+        Long until = suspectUntil.get(contact);
         if (until == null) {
             return false;
         }
         if (until <= clock.millis()) {
-            suspectUntil.remove(id, until);
+            suspectUntil.remove(contact, until);
             return false;
         }
         return true;

@@ -59,7 +59,7 @@ public final class Lookup {
      */
     public static Mono<Result> nodes(Key256 target, NodeId self, List<Contact> seeds, DhtTransport transport,
                                      DhtConfig config, Clock clock, Scheduler timer, ContactListener listener,
-                                     Predicate<NodeId> suspect) {
+                                     Predicate<Contact> suspect) {
         return Mono.create(sink -> new Run(target, null, Optional.empty(), false, self, seeds, transport, config,
                 clock, timer, listener, suspect, sink).start());
     }
@@ -67,7 +67,7 @@ public final class Lookup {
     /** Finds the records for {@code key}, walking towards it like {@link #nodes}. */
     public static Mono<Result> value(ContentId key, Optional<RecordKind> kind, boolean stopAtFirst, NodeId self,
                                      List<Contact> seeds, DhtTransport transport, DhtConfig config, Clock clock,
-                                     Scheduler timer, ContactListener listener, Predicate<NodeId> suspect) {
+                                     Scheduler timer, ContactListener listener, Predicate<Contact> suspect) {
         return Mono.create(sink -> new Run(key, key, kind, stopAtFirst, self, seeds, transport, config, clock,
                 timer, listener, suspect, sink).start());
     }
@@ -96,7 +96,7 @@ public final class Lookup {
         private final Clock clock;
         private final Scheduler timer;
         private final ContactListener listener;
-        private final Predicate<NodeId> suspect;
+        private final Predicate<Contact> suspect;
         private final MonoSink<Result> sink;
         private final TreeMap<NodeId, Candidate> shortlist;
         private final Map<String, DhtRecord> records = new HashMap<>();
@@ -111,7 +111,7 @@ public final class Lookup {
 
         Run(Key256 target, ContentId valueKey, Optional<RecordKind> kind, boolean stopAtFirst, NodeId self,
             List<Contact> seeds, DhtTransport transport, DhtConfig config, Clock clock, Scheduler timer,
-            ContactListener listener, Predicate<NodeId> suspect, MonoSink<Result> sink) {
+            ContactListener listener, Predicate<Contact> suspect, MonoSink<Result> sink) {
             this.target = target;
             this.valueKey = valueKey;
             this.kind = kind;
@@ -127,7 +127,7 @@ public final class Lookup {
             this.shortlist = new TreeMap<>(Key256.closestTo(target));
             this.deadlineMillis = clock.millis() + config.lookupBudget().toMillis();
             for (Contact c : seeds) {
-                if (!c.id().equals(self) && !suspect.test(c.id())) {
+                if (!c.id().equals(self) && !suspect.test(c)) {
                     shortlist.putIfAbsent(c.id(), new Candidate(c, 0));
                 }
             }
@@ -187,6 +187,8 @@ public final class Lookup {
 
         private void ask(Candidate c) {
             long remaining = deadlineMillis - clock.millis();
+            // A call whose deadline the lookup's own budget cut short is not the callee's fault.
+            boolean clamped = remaining < config.rpcTimeout().toMillis();
             Duration timeout = Duration.ofMillis(Math.max(1, Math.min(config.rpcTimeout().toMillis(), remaining)));
             long started = System.nanoTime();
             Mono<DhtTransport.ValueReply> call = valueKey == null
@@ -194,7 +196,7 @@ public final class Lookup {
                     : transport.findValue(c.contact, valueKey, kind, timeout);
             inFlight.add(call.subscribe(
                     reply -> answered(c, reply, (System.nanoTime() - started) / 1_000_000),
-                    error -> failed(c, error)));
+                    error -> failed(c, error, clamped)));
         }
 
         private void answered(Candidate c, DhtTransport.ValueReply reply, long rttMillis) {
@@ -231,7 +233,7 @@ public final class Lookup {
                     if (fromThisReply.size() >= config.maxContactsPerReply()) {
                         break;
                     }
-                    if (learned.id().equals(self) || !fromThisReply.add(learned.id()) || suspect.test(learned.id())) {
+                    if (learned.id().equals(self) || !fromThisReply.add(learned.id()) || suspect.test(learned)) {
                         continue;
                     }
                     shortlist.putIfAbsent(learned.id(), new Candidate(learned, c.depth + 1));
@@ -240,8 +242,10 @@ public final class Lookup {
             pump();
         }
 
-        private void failed(Candidate c, Throwable error) {
-            listener.failed(c.contact);
+        private void failed(Candidate c, Throwable error, boolean clamped) {
+            if (!clamped) {
+                listener.failed(c.contact);
+            }
             synchronized (this) {
                 if (done) {
                     return;

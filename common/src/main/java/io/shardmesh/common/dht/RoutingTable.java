@@ -82,8 +82,11 @@ public final class RoutingTable {
         b.touched = nowUnixMs;
         Entry known = b.entries.remove(contact.id());
         if (known != null) {
-            b.entries.put(contact.id(), new Entry(contact, known.firstSeenUnixMs(), nowUnixMs, 0));
-            return new Updated(contact);
+            // A known node keeps the address it was verified at: a claim of a new address (which
+            // anyone could make in a request) never redirects it. If the node really moved, its
+            // old address fails, the entry is evicted, and the new one is learnt afresh.
+            b.entries.put(contact.id(), new Entry(known.contact(), known.firstSeenUnixMs(), nowUnixMs, 0));
+            return new Updated(known.contact());
         }
         if (b.entries.size() < k) {
             b.replacements.removeIf(e -> e.contact().id().equals(contact.id()));
@@ -104,7 +107,8 @@ public final class RoutingTable {
      *
      * @return true if the contact was removed
      */
-    public synchronized boolean failed(NodeId id, int maxFailures) {
+    public synchronized boolean failed(Contact contact, int maxFailures) {
+        NodeId id = contact.id();
         int index = self.bucketIndex(id);
         if (index < 0) {
             return false;
@@ -112,7 +116,11 @@ public final class RoutingTable {
         Bucket b = buckets[index];
         Entry e = b.entries.get(id);
         if (e == null) {
-            b.replacements.removeIf(r -> r.contact().id().equals(id));
+            b.replacements.removeIf(r -> r.contact().equals(contact));
+            return false;
+        }
+        if (!e.contact().equals(contact)) {
+            // Someone named this node at another address and that address failed: not its fault.
             return false;
         }
         // As the Kademlia paper suggests: a contact that fails makes way at once for a fresher

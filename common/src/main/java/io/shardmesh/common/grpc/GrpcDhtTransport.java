@@ -60,7 +60,7 @@ public final class GrpcDhtTransport implements DhtTransport {
         return Mono.defer(() -> {
             PingRequest.Builder b = PingRequest.newBuilder();
             Optional.ofNullable(sender()).ifPresent(b::setSender);
-            return dht(host, port, timeout).ping(b.build())
+            return Detached.call(dht(host, port, timeout).ping(b.build()))
                     .map(r -> Wire.contact(r.hasResponder(), r.getResponder(), "responder"));
         }).onErrorMap(e -> StatusMapper.fromThrowable(e, "Ping " + host + ":" + port));
     }
@@ -70,7 +70,7 @@ public final class GrpcDhtTransport implements DhtTransport {
         return Mono.defer(() -> {
             FindNodeRequest.Builder b = FindNodeRequest.newBuilder().setTargetId(target.hex());
             Optional.ofNullable(sender()).ifPresent(b::setSender);
-            return dht(to.host(), to.port(), timeout).findNode(b.build()).map(r -> {
+            return Detached.call(dht(to.host(), to.port(), timeout).findNode(b.build())).map(r -> {
                 expect(to, Wire.contact(r.hasResponder(), r.getResponder(), "responder"));
                 return contacts(r.getContactsList());
             });
@@ -83,7 +83,7 @@ public final class GrpcDhtTransport implements DhtTransport {
             FindValueRequest.Builder b = FindValueRequest.newBuilder().setKey(key.hex());
             kind.ifPresent(k -> b.setKind(RecordCodec.toProto(k)));
             Optional.ofNullable(sender()).ifPresent(b::setSender);
-            return dht(to.host(), to.port(), timeout).findValue(b.build()).map(r -> {
+            return Detached.call(dht(to.host(), to.port(), timeout).findValue(b.build())).map(r -> {
                 expect(to, Wire.contact(r.hasResponder(), r.getResponder(), "responder"));
                 List<DhtRecord> records = new ArrayList<>();
                 for (var rec : r.getRecordsList()) {
@@ -103,7 +103,7 @@ public final class GrpcDhtTransport implements DhtTransport {
         return Mono.defer(() -> {
             StoreRequest.Builder b = StoreRequest.newBuilder().setRecord(RecordCodec.toProto(record));
             Optional.ofNullable(sender()).ifPresent(b::setSender);
-            return dht(to.host(), to.port(), timeout).store(b.build()).map(r -> r.getStored());
+            return Detached.call(dht(to.host(), to.port(), timeout).store(b.build())).map(r -> r.getStored());
         }).onErrorMap(e -> StatusMapper.fromThrowable(e, "Store at " + to));
     }
 
@@ -113,9 +113,9 @@ public final class GrpcDhtTransport implements DhtTransport {
             ExchangePeersRequest.Builder b = ExchangePeersRequest.newBuilder();
             sample.forEach(c -> b.addPeers(Wire.contact(c)));
             Optional.ofNullable(sender()).ifPresent(b::setSender);
-            return ReactorNodeGrpc.newReactorStub(channels.get(to.host(), to.port()))
+            return Detached.call(ReactorNodeGrpc.newReactorStub(channels.get(to.host(), to.port()))
                     .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .exchangePeers(b.build())
+                    .exchangePeers(b.build()))
                     .map(r -> contacts(r.getPeersList()));
         }).onErrorMap(e -> StatusMapper.fromThrowable(e, "ExchangePeers at " + to));
     }

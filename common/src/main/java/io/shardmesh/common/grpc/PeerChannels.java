@@ -6,7 +6,6 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,8 +32,12 @@ public final class PeerChannels implements AutoCloseable {
                     .idleTimeout(5, TimeUnit.MINUTES)
                     .build();
 
+    /** Peers with an open channel at most; the least recently used one is closed past it. */
+    public static final int MAX_CHANNELS = 1024;
+
     private final Factory factory;
-    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** Access-ordered, under this object's lock: addresses learnt from peers must not pile up channels. */
+    private final Map<String, ManagedChannel> channels = new java.util.LinkedHashMap<>(64, 0.75f, true);
     private volatile boolean closed;
 
     public PeerChannels(Factory factory) {
@@ -42,18 +45,30 @@ public final class PeerChannels implements AutoCloseable {
     }
 
     /** The channel to {@code host:port}, opened on first use. */
-    public ManagedChannel get(String host, int port) {
+    public synchronized ManagedChannel get(String host, int port) {
         if (closed) {
             throw new IllegalStateException("peer channels are closed");
         }
-        return channels.computeIfAbsent(host + ":" + port, a -> factory.open(host, port));
+        ManagedChannel ch = channels.computeIfAbsent(host + ":" + port, a -> factory.open(host, port));
+        if (channels.size() > MAX_CHANNELS) {
+            var eldest = channels.entrySet().iterator().next();
+            // shutdown(), not shutdownNow(): calls already on it finish.
+            eldest.getValue().shutdown();
+            channels.remove(eldest.getKey());
+        }
+        return ch;
     }
 
     @Override
     public void close() {
-        closed = true;
-        channels.values().forEach(ManagedChannel::shutdownNow);
-        for (ManagedChannel c : channels.values()) {
+        java.util.List<ManagedChannel> all;
+        synchronized (this) {
+            closed = true;
+            all = new java.util.ArrayList<>(channels.values());
+            channels.clear();
+        }
+        all.forEach(ManagedChannel::shutdownNow);
+        for (ManagedChannel c : all) {
             try {
                 c.awaitTermination(2, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -61,6 +76,5 @@ public final class PeerChannels implements AutoCloseable {
                 return;
             }
         }
-        channels.clear();
     }
 }

@@ -113,7 +113,7 @@ public final class InMemoryNetwork implements DhtNetworkSuite.Network {
         public Mono<Contact> ping(Contact to, Duration timeout) {
             return reach(to.address()).map(k -> k.onPing(Optional.of(self)))
                     .filter(c -> c.id().equals(to.id()))
-                    .switchIfEmpty(Mono.error(new IllegalStateException("another node answers at " + to.address())));
+                    .switchIfEmpty(Mono.error(() -> new IllegalStateException("another node answers at " + to.address())));
         }
 
         @Override

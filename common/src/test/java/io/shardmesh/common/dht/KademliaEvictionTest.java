@@ -51,6 +51,26 @@ class KademliaEvictionTest {
     }
 
     @Test
+    void claimedSender_isAddedOnlyAfterItAnswersAtTheClaimedAddress() {
+        Contact[] c = sameBucket();
+        Kademlia liar = node(new LookupTest.FakeTransport() { });
+        liar.onPing(Optional.of(c[0]));
+        assertThat(liar.table().entry(c[0].id())).as("nobody answered at the claimed address").isEmpty();
+
+        Kademlia honest = node(new LookupTest.FakeTransport() {
+            @Override
+            public Mono<Contact> ping(Contact to, Duration timeout) {
+                return Mono.just(to);
+            }
+        });
+        honest.onPing(Optional.of(c[0]));
+        assertThat(honest.table().entry(c[0].id())).isPresent();
+        // A request claiming c[0] lives elsewhere does not move it.
+        honest.onPing(Optional.of(new Contact(c[0].id(), "203.0.113.1", 9)));
+        assertThat(honest.table().entry(c[0].id()).orElseThrow().contact()).isEqualTo(c[0]);
+    }
+
+    @Test
     void heardFrom_fullBucketWhoseOldestIsGone_takesTheNewcomer() {
         Contact[] c = sameBucket();
         Kademlia k = node(new LookupTest.FakeTransport() {
@@ -59,9 +79,9 @@ class KademliaEvictionTest {
                 return Mono.error(new TimeoutException("gone"));
             }
         });
-        k.onPing(Optional.of(c[0]));
-        k.onPing(Optional.of(c[1]));
-        k.onPing(Optional.of(c[2]));
+        k.heardFrom(c[0], 1);
+        k.heardFrom(c[1], 1);
+        k.heardFrom(c[2], 1);
         assertThat(k.table().entry(c[0].id())).isEmpty();
         assertThat(k.table().entry(c[2].id())).isPresent();
         assertThat(k.table().size()).isEqualTo(2);

@@ -68,15 +68,15 @@ class RoutingTableTest {
         RoutingTable t = new RoutingTable(SELF, 20);
         Contact a = inBucket(30, 1);
         t.observe(a, 1);
-        assertThat(t.failed(a.id(), 3)).isFalse();
-        assertThat(t.failed(a.id(), 3)).isFalse();
+        assertThat(t.failed(a, 3)).isFalse();
+        assertThat(t.failed(a, 3)).isFalse();
         assertThat(t.entry(a.id()).orElseThrow().failures()).isEqualTo(2);
         // Hearing from it again forgives the failures.
         t.observe(a, 5);
         assertThat(t.entry(a.id()).orElseThrow().failures()).isZero();
-        t.failed(a.id(), 3);
-        t.failed(a.id(), 3);
-        assertThat(t.failed(a.id(), 3)).isTrue();
+        t.failed(a, 3);
+        t.failed(a, 3);
+        assertThat(t.failed(a, 3)).isTrue();
         assertThat(t.size()).isZero();
     }
 
@@ -87,7 +87,7 @@ class RoutingTableTest {
         Contact b = inBucket(30, 2);
         t.observe(a, 1);
         t.observe(b, 2);
-        assertThat(t.failed(a.id(), 3)).isTrue();
+        assertThat(t.failed(a, 3)).isTrue();
         assertThat(t.entry(b.id())).isPresent();
     }
 
@@ -98,10 +98,23 @@ class RoutingTableTest {
         Contact far = inBucket(200, 1);
         t.observe(near, 1);
         t.observe(far, 1);
-        t.failed(near.id(), 3);
+        t.failed(near, 3);
         assertThat(t.closest(SELF, 1)).containsExactly(near);
         assertThat(t.closest(SELF, 1, true)).containsExactly(far);
         assertThat(t.closest(SELF, 2, true)).containsExactly(near, far);
+    }
+
+    @Test
+    void observe_knownIdClaimingANewAddress_keepsTheVerifiedAddress() {
+        RoutingTable t = new RoutingTable(SELF, 20);
+        Contact real = inBucket(40, 1);
+        t.observe(real, 1);
+        Contact spoof = new Contact(real.id(), "203.0.113.66", 6666);
+        assertThat(t.observe(spoof, 2)).isEqualTo(new RoutingTable.Updated(real));
+        assertThat(t.entry(real.id()).orElseThrow().contact()).isEqualTo(real);
+        // A failure at the spoofed address does not count against the real entry.
+        assertThat(t.failed(spoof, 1)).isFalse();
+        assertThat(t.entry(real.id())).isPresent();
     }
 
     @RepeatedTest(20)

@@ -159,6 +159,10 @@ public final class DhtService implements AutoCloseable {
             if (life.isNegative() || life.compareTo(io.shardmesh.common.dht.DhtConfig.MAX_RECORD_TTL) > 0) {
                 throw MeshException.invalidArgument("ttl must be 1 s.." + io.shardmesh.common.dht.DhtConfig.MAX_RECORD_TTL.toSeconds() + " s");
             }
+            if (!ttl.isZero()) {
+                // A value with its own lifetime is published once and lapses when it ends.
+                return kademlia.publish(DhtRecord.sign(nodeKey, dhtKey, new DhtRecord.Value(value), clock.millis(), life));
+            }
             return publishOwn(dhtKey, new DhtRecord.Value(value), life);
         });
     }
@@ -256,12 +260,28 @@ public final class DhtService implements AutoCloseable {
         }).subscribeOn(blocking);
     }
 
-    /** Forgets peers not seen for {@code olderThan} (zero: the stale threshold), here and in the routing table. */
+    /** The shortest "not seen for" a cleanup accepts: anyone may ask, so no one can wipe live peers. */
+    public static final Duration MIN_STALE_AGE = Duration.ofMinutes(10);
+
+    /**
+     * Forgets peers not seen for {@code olderThan} (zero: the stale threshold, at least
+     * {@link #MIN_STALE_AGE}). Contacts that are in the routing table and answering are kept.
+     */
     public Mono<List<Contact>> forgetStale(Duration olderThan) {
         return Mono.fromCallable(() -> {
+            if (olderThan.isNegative()) {
+                throw MeshException.invalidArgument("older_than_seconds is too large");
+            }
             Duration age = olderThan.isZero() ? settings.staleAfter() : olderThan;
-            List<Contact> gone = peers.forgetOlderThan(clock.millis() - age.toMillis());
-            gone.forEach(c -> kademlia.table().remove(c.id()));
+            if (age.compareTo(MIN_STALE_AGE) < 0) {
+                age = MIN_STALE_AGE;
+            }
+            List<Contact> gone = new ArrayList<>();
+            for (Contact c : peers.forgetOlderThan(clock.millis() - age.toMillis(),
+                    id -> kademlia.table().entry(id).map(e -> e.failures() == 0).orElse(false))) {
+                kademlia.table().remove(c.id());
+                gone.add(c);
+            }
             return gone;
         }).subscribeOn(blocking);
     }

@@ -105,8 +105,8 @@ final class PeerStore {
         });
     }
 
-    /** Deletes peers not seen since {@code cutoffUnixMs}; returns them. Blocking. */
-    List<Contact> forgetOlderThan(long cutoffUnixMs) {
+    /** Deletes peers not seen since {@code cutoffUnixMs}, except those {@code keep} says are live; returns them. Blocking. */
+    List<Contact> forgetOlderThan(long cutoffUnixMs, java.util.function.Predicate<NodeId> keep) {
         flush();
         return db.inTransaction("forget stale peers", c -> {
             List<Contact> gone = new ArrayList<>();
@@ -115,16 +115,22 @@ final class PeerStore {
                 try (ResultSet rs = p.executeQuery()) {
                     while (rs.next()) {
                         try {
-                            gone.add(new Contact(NodeId.fromHex(rs.getString(1)), rs.getString(2), rs.getInt(3)));
+                            Contact peer = new Contact(NodeId.fromHex(rs.getString(1)), rs.getString(2), rs.getInt(3));
+                            if (!keep.test(peer.id())) {
+                                gone.add(peer);
+                            }
                         } catch (RuntimeException e) {
-                            // still deleted below
+                            // An unreadable row is left alone.
                         }
                     }
                 }
             }
-            try (PreparedStatement p = c.prepareStatement("DELETE FROM peers WHERE last_seen < ?")) {
-                p.setLong(1, cutoffUnixMs);
-                p.executeUpdate();
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM peers WHERE node_id = ?")) {
+                for (Contact g : gone) {
+                    p.setString(1, g.id().hex());
+                    p.addBatch();
+                }
+                p.executeBatch();
             }
             return gone;
         });

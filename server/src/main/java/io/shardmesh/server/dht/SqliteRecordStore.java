@@ -17,6 +17,11 @@ import java.util.Optional;
 /** DHT records held for others, in the node's database: they survive a restart. */
 final class SqliteRecordStore implements RecordStore {
 
+    /** Records one key may hold (one per publisher): a file has at most this many announced holders here. */
+    static final int MAX_RECORDS_PER_KEY = 256;
+    /** Stored bytes one FindValue reads at most, whatever the count. */
+    static final int MAX_READ_BYTES = 900 * 1024;
+
     private final MetadataDb db;
 
     SqliteRecordStore(MetadataDb db) {
@@ -41,13 +46,19 @@ final class SqliteRecordStore implements RecordStore {
                 }
             }
             try (PreparedStatement p = c.prepareStatement(
-                    "SELECT (SELECT COUNT(*) FROM records WHERE publisher_id = ?), (SELECT COUNT(*) FROM records)")) {
+                    "SELECT (SELECT COUNT(*) FROM records WHERE publisher_id = ?), (SELECT COUNT(*) FROM records),"
+                            + " (SELECT COUNT(*) FROM records WHERE key = ?)")) {
                 p.setString(1, record.publisherId().hex());
+                p.setString(2, record.key().hex());
                 try (ResultSet rs = p.executeQuery()) {
                     rs.next();
                     if (rs.getLong(1) >= limits.maxRecordsPerPublisher()) {
                         throw MeshException.resourceExhausted("publisher " + record.publisherId() + " already has "
                                 + limits.maxRecordsPerPublisher() + " records on this node");
+                    }
+                    if (rs.getLong(3) >= MAX_RECORDS_PER_KEY) {
+                        throw MeshException.resourceExhausted("key " + record.key() + " already holds "
+                                + MAX_RECORDS_PER_KEY + " records on this node");
                     }
                     if (rs.getLong(2) >= limits.maxRecords()) {
                         throw MeshException.resourceExhausted("this node holds its maximum of " + limits.maxRecords() + " records");
@@ -76,7 +87,7 @@ final class SqliteRecordStore implements RecordStore {
     public List<DhtRecord> get(ContentId key, Optional<RecordKind> kind, long nowUnixMs) {
         return db.withConnection("read DHT records", c -> {
             String sql = "SELECT record FROM records WHERE key = ? AND expires_at > ?" + (kind.isPresent() ? " AND kind = ?" : "")
-                    + " ORDER BY published_at DESC";
+                    + " ORDER BY published_at DESC LIMIT " + MAX_RECORDS_PER_KEY;
             try (PreparedStatement p = c.prepareStatement(sql)) {
                 p.setString(1, key.hex());
                 p.setLong(2, nowUnixMs);
@@ -84,9 +95,15 @@ final class SqliteRecordStore implements RecordStore {
                     p.setInt(3, kind.get().ordinal());
                 }
                 List<DhtRecord> out = new ArrayList<>();
+                int bytes = 0;
                 try (ResultSet rs = p.executeQuery()) {
                     while (rs.next()) {
-                        out.add(RecordCodec.fromBytes(rs.getBytes(1)));
+                        byte[] raw = rs.getBytes(1);
+                        bytes += raw.length;
+                        if (bytes > MAX_READ_BYTES) {
+                            break;
+                        }
+                        out.add(RecordCodec.fromBytes(raw));
                     }
                 }
                 return out;

@@ -52,6 +52,9 @@ public interface ChunkStore extends AutoCloseable {
      */
     ChunkWriter beginWrite(ContentId id, long size);
 
+    /** When the chunk arrived (or was last re-uploaded), if it is stored. */
+    java.util.Optional<java.time.Instant> storedAt(ContentId id);
+
     /** Sets a stored chunk's arrival time to now, restarting its garbage-collection grace period. */
     void touch(ContentId id);
 

@@ -188,6 +188,17 @@ final class DiskChunkStore implements ChunkStore {
     }
 
     @Override
+    public java.util.Optional<Instant> storedAt(ContentId id) {
+        try {
+            return java.util.Optional.of(Files.getLastModifiedTime(pathOf(id)).toInstant());
+        } catch (NoSuchFileException e) {
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw io("read the time of chunk " + id, e);
+        }
+    }
+
+    @Override
     public void touch(ContentId id) {
         try {
             Files.setLastModifiedTime(pathOf(id), FileTime.from(Instant.now()));
@@ -378,7 +389,11 @@ final class DiskChunkStore implements ChunkStore {
         private final FileChannel channel;
         private final Sha256.Hasher hasher = Sha256.hasher();
         private long written;
-        private boolean done;
+        /**
+         * Set once by whichever of commit and close comes first: a cancel can close the writer on
+         * one thread while commit runs on another, and the reservation must be released once.
+         */
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
 
         Writer(ContentId id, long size, Path tmp, FileChannel channel) {
             this.id = id;
@@ -389,7 +404,7 @@ final class DiskChunkStore implements ChunkStore {
 
         @Override
         public void write(ByteBuffer data) {
-            if (done) {
+            if (done.get()) {
                 throw new IllegalStateException("write after commit or close");
             }
             int n = data.remaining();
@@ -415,8 +430,8 @@ final class DiskChunkStore implements ChunkStore {
 
         @Override
         public boolean commit() {
-            if (done) {
-                throw new IllegalStateException("commit after commit or close");
+            if (!done.compareAndSet(false, true)) {
+                throw MeshException.failedPrecondition("upload of chunk " + id + " was cancelled");
             }
             try {
                 if (written != size) {
@@ -448,7 +463,6 @@ final class DiskChunkStore implements ChunkStore {
             } catch (IOException e) {
                 throw io("commit chunk " + id, e);
             } finally {
-                done = true;
                 release(size);
                 closeQuietly(channel);
                 deleteQuietly(tmp);
@@ -457,8 +471,7 @@ final class DiskChunkStore implements ChunkStore {
 
         @Override
         public void close() {
-            if (!done) {
-                done = true;
+            if (done.compareAndSet(false, true)) {
                 release(size);
                 closeQuietly(channel);
                 deleteQuietly(tmp);

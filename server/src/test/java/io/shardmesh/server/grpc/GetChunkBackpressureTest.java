@@ -118,6 +118,11 @@ class GetChunkBackpressureTest {
         }
 
         @Override
+        public java.util.Optional<java.time.Instant> storedAt(ContentId id) {
+            return delegate.storedAt(id);
+        }
+
+        @Override
         public void touch(ContentId id) {
             delegate.touch(id);
         }
