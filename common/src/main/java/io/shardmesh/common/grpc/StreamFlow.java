@@ -18,6 +18,13 @@ public final class StreamFlow {
     private StreamFlow() {
     }
 
+    /** Call options a service returns for its client-streaming methods (uploads), so they buffer a few frames. */
+    public static io.grpc.CallOptions inbound() {
+        return io.grpc.CallOptions.DEFAULT
+                .withOption(ReactorCallOptions.CALL_OPTIONS_PREFETCH, PREFETCH)
+                .withOption(ReactorCallOptions.CALL_OPTIONS_LOW_TIDE, LOW_TIDE);
+    }
+
     /** The stub with the small prefetch for chunk and file streams. */
     public static <S extends AbstractStub<S>> S chunkStreams(S stub) {
         return stub.withOption(ReactorCallOptions.CALL_OPTIONS_PREFETCH, PREFETCH)

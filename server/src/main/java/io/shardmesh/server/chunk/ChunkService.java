@@ -33,12 +33,18 @@ public final class ChunkService {
 
     private static final Logger log = LoggerFactory.getLogger(ChunkService.class);
 
+    /** An upload that sends nothing for this long is abandoned: its reservation and temp file go. */
+    public static final java.time.Duration UPLOAD_IDLE_TIMEOUT = java.time.Duration.ofSeconds(60);
+
     private final ChunkStore store;
     private final MetadataDb db;
     private final ChunkConfig config;
     private final Clock clock;
     private final Scheduler blocking;
     private final Cache<ContentId, byte[]> hot;
+    /** Told the file id whenever the pins under it change (the node re-announces what it holds). */
+    private final java.util.List<java.util.function.Function<ContentId, Mono<Void>>> pinListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Pin and garbage collection exclude each other, so a chunk is never collected as it is pinned. */
     private final Object pinLock = new Object();
 
@@ -53,6 +59,28 @@ public final class ChunkService {
                 .weigher((ContentId id, byte[] bytes) -> bytes.length)
                 .build();
         store.onQuarantine(hot::invalidate);
+    }
+
+    /**
+     * Runs {@code listener} with the file id after pins under it were added or removed; Pin and
+     * Unpin answer once it completes (the node announces what it holds before the writer is told).
+     */
+    public void onPinsChanged(java.util.function.Function<ContentId, Mono<Void>> listener) {
+        pinListeners.add(listener);
+    }
+
+    private Mono<Void> pinsChanged(ContentId fileId) {
+        return Flux.fromIterable(pinListeners)
+                .concatMap(l -> Mono.defer(() -> l.apply(fileId)).onErrorResume(e -> {
+                    log.warn("announcing the pins of {} failed: {}", fileId, e.getMessage());
+                    return Mono.empty();
+                }))
+                .then();
+    }
+
+    /** The chunk ids pinned under {@code fileId} here. */
+    public Mono<List<ContentId>> pinnedChunks(ContentId fileId) {
+        return Mono.fromCallable(() -> db.chunksOf(fileId)).subscribeOn(blocking);
     }
 
     /** The settings. */
@@ -70,27 +98,25 @@ public final class ChunkService {
             return Flux.error(MeshException.invalidArgument("offset and length must not be negative, got offset "
                     + offset + " and length " + length));
         }
-        return Mono.fromCallable(() -> open(id)).subscribeOn(blocking).flatMapMany(source -> {
+        // The source is opened inside Flux.using, so a cancel at any point (even while the
+        // chunk is being verified) closes it; the whole stream runs on the blocking scheduler
+        // because disk sources read on demand.
+        return Flux.using(() -> open(id), source -> {
             long size = source.size();
             if (offset > size) {
-                source.close();
                 return Flux.error(MeshException.outOfRange("offset " + offset + " is past the end of chunk "
                         + id + " (" + size + " bytes)"));
             }
             long end = length == 0 ? size : Math.min(size, offset + length);
-            Flux<ChunkFrame> frames = Flux.using(() -> source,
-                    s -> Flux.generate(() -> offset, (Long pos, SynchronousSink<ChunkFrame> sink) -> {
-                        int n = (int) Math.min(config.frameBytes(), end - pos);
-                        sink.next(new ChunkFrame(s.read(pos, n), pos, size));
-                        if (pos + n >= end) {
-                            sink.complete();
-                        }
-                        return pos + n;
-                    }),
-                    Source::close);
-            // Disk-backed sources read on demand, so their requests must run off the caller's thread.
-            return source.onDisk() ? frames.subscribeOn(blocking) : frames;
-        });
+            return Flux.generate(() -> offset, (Long pos, SynchronousSink<ChunkFrame> sink) -> {
+                int n = (int) Math.min(config.frameBytes(), end - pos);
+                sink.next(new ChunkFrame(source.read(pos, n), pos, size));
+                if (pos + n >= end) {
+                    sink.complete();
+                }
+                return pos + n;
+            });
+        }, Source::close).subscribeOn(blocking);
     }
 
     private Source open(ContentId id) {
@@ -133,13 +159,19 @@ public final class ChunkService {
                 .map(p -> p.owner().verify(SignedAction.pin(p.fileId(), List.of(id)), now))
                 .orElse(null);
         return Mono.fromCallable(() -> {
-            if (store.contains(id)) {
-                store.touch(id);
-                return (ChunkStore.ChunkWriter) null;
+            synchronized (pinLock) {
+                // Under the pin lock, so garbage collection cannot take it between this check and
+                // the touch that restarts its grace period.
+                if (store.contains(id)) {
+                    store.touch(id);
+                    return (ChunkStore.ChunkWriter) null;
+                }
             }
             return store.beginWrite(id, upload.size());
         }).subscribeOn(blocking).flatMap(writer -> Mono.using(() -> writer,
-                w -> frames.publishOn(blocking, 4)
+                w -> frames.timeout(UPLOAD_IDLE_TIMEOUT, Mono.error(() -> MeshException.deadlineExceeded(
+                                "no data for chunk " + id + " in " + UPLOAD_IDLE_TIMEOUT.toSeconds() + " s; upload abandoned")))
+                        .publishOn(blocking, 4)
                         .doOnNext(frame -> {
                             if (frame.remaining() > ChunkConfig.MAX_FRAME_BYTES) {
                                 throw MeshException.invalidArgument("a data frame carries " + frame.remaining()
@@ -153,9 +185,12 @@ public final class ChunkService {
                 .switchIfEmpty(Mono.fromSupplier(() -> new PutResult(id, upload.size(), true)))
                 .flatMap(result -> upload.pinTo().isEmpty() ? Mono.just(result)
                         : Mono.fromCallable(() -> {
-                            pinHeld(upload.pinTo().get().fileId(), pinOwner, List.of(id), now);
+                            PinResult pinned = pinHeld(upload.pinTo().get().fileId(), pinOwner, List.of(id), now);
+                            if (!pinned.missing().isEmpty()) {
+                                throw MeshException.unavailable("chunk " + id + " was collected before it could be pinned; upload it again");
+                            }
                             return result;
-                        }).subscribeOn(blocking));
+                        }).subscribeOn(blocking).flatMap(r -> pinsChanged(upload.pinTo().get().fileId()).thenReturn(r)));
     }
 
     /** Which of {@code ids} are stored, in request order. */
@@ -175,7 +210,7 @@ public final class ChunkService {
             long now = clock.millis();
             NodeId signer = owner.verify(SignedAction.pin(fileId, chunks), now);
             return pinHeld(fileId, signer, chunks, now);
-        }).subscribeOn(blocking);
+        }).subscribeOn(blocking).flatMap(r -> r.pinned() == 0 ? Mono.just(r) : pinsChanged(fileId).thenReturn(r));
     }
 
     private PinResult pinHeld(ContentId fileId, NodeId owner, List<ContentId> chunks, long now) {
@@ -208,7 +243,7 @@ public final class ChunkService {
                 }
                 return db.removePins(fileId, signer, chunks);
             }
-        }).subscribeOn(blocking);
+        }).subscribeOn(blocking).flatMap(n -> n == 0 ? Mono.just(n) : pinsChanged(fileId).thenReturn(n));
     }
 
     /**
@@ -230,8 +265,10 @@ public final class ChunkService {
             long bytes = 0;
             for (ChunkStore.StoredChunk c : candidates) {
                 synchronized (pinLock) {
-                    // Re-checked under the lock: a Pin may have arrived since the snapshot above.
-                    if (!db.isPinned(c.id()) && store.delete(c.id())) {
+                    // Re-checked under the lock: a Pin may have arrived, or the chunk been uploaded
+                    // again (which restarts its grace period), since the snapshot above.
+                    boolean young = store.storedAt(c.id()).map(t -> !t.isBefore(cutoff)).orElse(true);
+                    if (!young && !db.isPinned(c.id()) && store.delete(c.id())) {
                         hot.invalidate(c.id());
                         chunks++;
                         bytes += c.size();
@@ -279,8 +316,6 @@ public final class ChunkService {
 
         ByteBuffer read(long position, int length);
 
-        boolean onDisk();
-
         @Override
         void close();
     }
@@ -298,11 +333,6 @@ public final class ChunkService {
         }
 
         @Override
-        public boolean onDisk() {
-            return false;
-        }
-
-        @Override
         public void close() {
         }
     }
@@ -316,11 +346,6 @@ public final class ChunkService {
         @Override
         public ByteBuffer read(long position, int length) {
             return reader.read(position, length);
-        }
-
-        @Override
-        public boolean onDisk() {
-            return true;
         }
 
         @Override

@@ -3,7 +3,6 @@ package io.shardmesh.server.grpc;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.UnsafeByteOperations;
-import com.salesforce.reactorgrpc.stub.ReactorCallOptions;
 import io.grpc.CallOptions;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.StatusMapper;
@@ -110,12 +109,8 @@ public final class ChunksGrpcService extends ReactorChunksGrpc.ChunksImplBase {
 
     @Override
     protected CallOptions getCallOptions(int methodId) {
-        return methodId == ReactorChunksGrpc.METHODID_PUT_CHUNK
-                ? CallOptions.DEFAULT
-                        // Uploads buffer a few frames, not reactor-grpc's default of 512.
-                        .withOption(ReactorCallOptions.CALL_OPTIONS_PREFETCH, StreamFlow.PREFETCH)
-                        .withOption(ReactorCallOptions.CALL_OPTIONS_LOW_TIDE, StreamFlow.LOW_TIDE)
-                : null;
+        // Uploads buffer a few frames, not reactor-grpc's default of 512.
+        return methodId == ReactorChunksGrpc.METHODID_PUT_CHUNK ? StreamFlow.inbound() : null;
     }
 
     @Override

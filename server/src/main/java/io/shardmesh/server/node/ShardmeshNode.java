@@ -13,7 +13,16 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.dht.RecordKind;
 import io.shardmesh.common.grpc.GrpcDhtTransport;
+import io.shardmesh.common.grpc.GrpcMesh;
+import io.shardmesh.common.transfer.FileGet;
+import io.shardmesh.common.transfer.FilePut;
+import io.shardmesh.common.transfer.TransferConfig;
+import io.shardmesh.server.files.FilesService;
+import io.shardmesh.server.files.ManifestIndex;
+import io.shardmesh.server.grpc.FilesGrpcService;
 import io.shardmesh.common.grpc.PeerChannels;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.server.dht.DhtService;
@@ -76,6 +85,9 @@ public final class ShardmeshNode implements AutoCloseable {
     private final ChunkStore store;
     private final ChunkService chunks;
     private final DhtService dht;
+    private final FilePut filePut;
+    private final FileGet fileGet;
+    private final FilesService files;
     private final PeerChannels channels;
     private final Clock clock;
     private final long startedAtUnixMs;
@@ -98,6 +110,33 @@ public final class ShardmeshNode implements AutoCloseable {
         GrpcDhtTransport transport = new GrpcDhtTransport(channels, () -> Optional.ofNullable(contact));
         this.dht = new DhtService(key, this::contactOrUnavailable, b.dhtSettings, transport, db, clock,
                 b.timerScheduler, b.blockingScheduler);
+        // A holder announces, per file, every chunk it has pinned under it: one provider record
+        // per file, never per shard (DESIGN.md, "Locations are announced per file").
+        chunks.onPinsChanged(fileId -> chunks.pinnedChunks(fileId).flatMap(held -> held.isEmpty()
+                ? dht.unpublishOwn(fileId, RecordKind.PROVIDER)
+                : dht.publishOwn(fileId, new DhtRecord.Provider(contactOrUnavailable(), held),
+                        b.dhtSettings.kademlia().recordTtl()).then()));
+        GrpcMesh mesh = new GrpcMesh(key, this::placementCandidates, channels,
+                fileId -> dht.kademlia().lookupValue(fileId, Optional.empty(), false)
+                        .map(r -> r.records().stream().filter(rec -> rec.kind() != RecordKind.VALUE).toList()),
+                clock);
+        this.filePut = new FilePut(mesh, b.transferConfig, Schedulers.parallel());
+        this.fileGet = new FileGet(mesh, b.transferConfig, Schedulers.parallel());
+        this.files = new FilesService(filePut, fileGet, mesh, new ManifestIndex(db), dht, key, clock, b.blockingScheduler);
+        // A node that keeps a file's manifest lists the file (Files.List).
+        chunks.onPinsChanged(fileId -> chunks.pinnedChunks(fileId)
+                .filter(held -> held.contains(fileId))
+                .flatMap(held -> chunks.read(fileId, 0, 0).map(f -> f.data()).collectList())
+                .flatMap(frames -> Mono.fromRunnable(() -> {
+                    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                    frames.forEach(f -> {
+                        byte[] x = new byte[f.remaining()];
+                        f.duplicate().get(x);
+                        out.writeBytes(x);
+                    });
+                    files.indexHeld(fileId, out.toByteArray());
+                }).subscribeOn(b.blockingScheduler))
+                .then());
 
         ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
                 : NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
@@ -107,6 +146,7 @@ public final class ShardmeshNode implements AutoCloseable {
                 new ChunksGrpcService(chunks),
                 new DhtGrpcService(dht.kademlia()),
                 new KvGrpcService(dht),
+                new FilesGrpcService(files),
                 new NodeGrpcService(this::status, dht));
         services.forEach(sb::addService);
         sb.addService(health.getHealthService());
@@ -191,6 +231,28 @@ public final class ShardmeshNode implements AutoCloseable {
     /** The DHT (Kv, peers, and the Kademlia inside). */
     public DhtService dht() {
         return dht;
+    }
+
+    /** Every live node we know, ourselves included: where a put may place shards. */
+    private List<Contact> placementCandidates() {
+        List<Contact> all = new ArrayList<>();
+        for (var e : dht.kademlia().table().entries()) {
+            if (e.failures() == 0) {
+                all.add(e.contact());
+            }
+        }
+        all.add(contactOrUnavailable());
+        return all;
+    }
+
+    /** The put pipeline, as the node runs it for Files.Put. */
+    public FilePut filePut() {
+        return filePut;
+    }
+
+    /** The get pipeline, as the node runs it for Files.Get. */
+    public FileGet fileGet() {
+        return fileGet;
     }
 
     private Contact contactOrUnavailable() {
@@ -298,6 +360,7 @@ public final class ShardmeshNode implements AutoCloseable {
         private Scheduler blockingScheduler = Schedulers.boundedElastic();
         private DhtSettings dhtSettings = DhtSettings.defaults();
         private PeerChannels.Factory channelFactory = PeerChannels.NETWORK;
+        private TransferConfig transferConfig = TransferConfig.defaults();
 
         private Builder(Path dataDir) {
             this.dataDir = requireNonNull(dataDir, "dataDir");
@@ -357,6 +420,12 @@ public final class ShardmeshNode implements AutoCloseable {
         /** How channels to other nodes are made (tests route them to in-process servers). */
         public Builder channelFactory(PeerChannels.Factory factory) {
             this.channelFactory = requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /** Put and get pipeline settings (look-ahead window, hedging). */
+        public Builder transferConfig(TransferConfig config) {
+            this.transferConfig = requireNonNull(config, "config");
             return this;
         }
 

@@ -32,6 +32,7 @@ public final class InProcessMesh implements AutoCloseable {
     private final Path root;
     private final Map<String, String> serverNames = new ConcurrentHashMap<>();
     private final Set<String> blackholed = ConcurrentHashMap.newKeySet();
+    private final Set<String> down = ConcurrentHashMap.newKeySet();
     private final List<ShardmeshNode> nodes = new ArrayList<>();
     private final AtomicInteger nextPort = new AtomicInteger(20_000);
 
@@ -90,6 +91,17 @@ public final class InProcessMesh implements AutoCloseable {
         blackholed.add(node.contact().address());
     }
 
+    /** The node refuses every call at once, as a killed process's closed port would. */
+    public void down(ShardmeshNode node) {
+        down.add(node.contact().address());
+    }
+
+    /** Undoes {@link #down} and {@link #silence}. */
+    public void up(ShardmeshNode node) {
+        down.remove(node.contact().address());
+        blackholed.remove(node.contact().address());
+    }
+
     public boolean silenced(ShardmeshNode node) {
         return blackholed.contains(node.contact().address());
     }
@@ -100,6 +112,10 @@ public final class InProcessMesh implements AutoCloseable {
             public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
                                                                ServerCallHandler<Q, A> next) {
                 if (blackholed.contains(address)) {
+                    return new ServerCall.Listener<>() { };
+                }
+                if (down.contains(address)) {
+                    call.close(io.grpc.Status.UNAVAILABLE.withDescription("node is down (test)"), new Metadata());
                     return new ServerCall.Listener<>() { };
                 }
                 return next.startCall(call, headers);

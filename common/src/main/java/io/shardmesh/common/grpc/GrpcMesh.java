@@ -1,0 +1,148 @@
+package io.shardmesh.common.grpc;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.shardmesh.common.crypto.NodeKey;
+import io.shardmesh.common.crypto.SignedAction;
+import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.transfer.Mesh;
+import io.shardmesh.proto.v1.GetChunkRequest;
+import io.shardmesh.proto.v1.PinRequest;
+import io.shardmesh.proto.v1.PutChunkHeader;
+import io.shardmesh.proto.v1.PutChunkRequest;
+import io.shardmesh.proto.v1.ReactorChunksGrpc;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** {@link Mesh} over gRPC: chunk calls to peers through shared channels, with deadlines. */
+public final class GrpcMesh implements Mesh {
+
+    /**
+     * Data frames of uploads: small, because the receiving node buffers a few per upload and a
+     * writer runs a dozen uploads at once (the same size GetChunk serves).
+     */
+    static final int FRAME_BYTES = 256 << 10;
+    /** Largest chunk a download accepts, whatever a peer claims. */
+    static final long MAX_CHUNK_BYTES = 64L << 20;
+    /** Deadline of a chunk call: a base plus time per MiB (a 1 MiB shard gets 20 s). */
+    static final long BASE_DEADLINE_MS = 15_000;
+    static final long PER_MIB_DEADLINE_MS = 5_000;
+
+    private final NodeKey owner;
+    private final Supplier<List<Contact>> candidates;
+    private final PeerChannels channels;
+    private final Function<ContentId, Mono<List<DhtRecord>>> records;
+    private final Clock clock;
+
+    /**
+     * @param records how to find the provider and tombstone records of a file (a DHT lookup)
+     */
+    public GrpcMesh(NodeKey owner, Supplier<List<Contact>> candidates, PeerChannels channels,
+                    Function<ContentId, Mono<List<DhtRecord>>> records, Clock clock) {
+        this.owner = requireNonNull(owner, "owner");
+        this.candidates = requireNonNull(candidates, "candidates");
+        this.channels = requireNonNull(channels, "channels");
+        this.records = requireNonNull(records, "records");
+        this.clock = requireNonNull(clock, "clock");
+    }
+
+    private ReactorChunksGrpc.ReactorChunksStub chunks(Contact c, long bytes) {
+        long deadline = BASE_DEADLINE_MS + PER_MIB_DEADLINE_MS * (bytes >> 20);
+        return StreamFlow.chunkStreams(ReactorChunksGrpc.newReactorStub(channels.get(c.host(), c.port())))
+                .withDeadlineAfter(deadline, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public NodeKey owner() {
+        return owner;
+    }
+
+    @Override
+    public List<Contact> candidates() {
+        return candidates.get();
+    }
+
+    @Override
+    public Mono<Void> putChunk(Contact to, ContentId id, byte[] bytes) {
+        return Mono.defer(() -> {
+            Flux<PutChunkRequest> frames = Flux.concat(
+                    Flux.just(PutChunkRequest.newBuilder().setHeader(PutChunkHeader.newBuilder()
+                            .setChunkId(id.hex()).setSize(bytes.length)).build()),
+                    Flux.range(0, Math.max(0, (bytes.length + FRAME_BYTES - 1) / FRAME_BYTES)).map(i -> {
+                        int off = i * FRAME_BYTES;
+                        return PutChunkRequest.newBuilder()
+                                .setData(UnsafeByteOperations.unsafeWrap(bytes, off, Math.min(FRAME_BYTES, bytes.length - off)))
+                                .build();
+                    }));
+            return Detached.call(chunks(to, bytes.length).putChunk(frames)).then();
+        }).onErrorMap(e -> StatusMapper.fromThrowable(e, "PutChunk to " + to));
+    }
+
+    @Override
+    public Mono<byte[]> getChunk(Contact from, ContentId id) {
+        return Mono.defer(() -> {
+            byte[][] buf = new byte[1][];
+            int[] filled = new int[1];
+            return chunks(from, 4L << 20).getChunk(GetChunkRequest.newBuilder().setChunkId(id.hex()).build())
+                    .transform(frames -> Detached.call(frames.collectList()).flatMapIterable(l -> l))
+                    .doOnNext(f -> {
+                        if (buf[0] == null) {
+                            if (f.getChunkSize() > MAX_CHUNK_BYTES) {
+                                throw MeshException.resourceExhausted(from + " claims chunk " + id + " has "
+                                        + f.getChunkSize() + " bytes; at most " + MAX_CHUNK_BYTES + " are accepted");
+                            }
+                            buf[0] = new byte[(int) f.getChunkSize()];
+                        }
+                        if (f.getOffset() != filled[0] || filled[0] + f.getData().size() > buf[0].length) {
+                            throw MeshException.dataLoss(from + " sent chunk " + id + " frames out of order or past its size");
+                        }
+                        f.getData().copyTo(buf[0], filled[0]);
+                        filled[0] += f.getData().size();
+                    })
+                    .then(Mono.fromCallable(() -> {
+                        if (buf[0] == null || filled[0] != buf[0].length) {
+                            throw MeshException.dataLoss(from + " ended chunk " + id + " after " + filled[0] + " bytes");
+                        }
+                        return buf[0];
+                    }));
+        }).onErrorMap(e -> StatusMapper.fromThrowable(e, "GetChunk " + id.hex().substring(0, 12) + " from " + from));
+    }
+
+    @Override
+    public Mono<List<ContentId>> pin(Contact holder, ContentId fileId, List<ContentId> chunkIds) {
+        return Mono.defer(() -> {
+            var proof = owner.prove(SignedAction.pin(fileId, chunkIds), clock.millis());
+            return Detached.call(chunks(holder, 0).pin(PinRequest.newBuilder().setFileId(fileId.hex())
+                            .addAllChunkIds(Wire.hex(chunkIds)).setOwner(Wire.signature(proof)).build()))
+                    .map(r -> Wire.contentIds(r.getMissingChunkIdsList(), "missing_chunk_ids", Integer.MAX_VALUE));
+        }).onErrorMap(e -> StatusMapper.fromThrowable(e, "Pin at " + holder));
+    }
+
+    @Override
+    public Mono<Integer> unpin(Contact holder, ContentId fileId) {
+        return Mono.defer(() -> {
+            var proof = owner.prove(SignedAction.unpin(fileId, List.of()), clock.millis());
+            return Detached.call(chunks(holder, 0).unpin(io.shardmesh.proto.v1.UnpinRequest.newBuilder()
+                    .setFileId(fileId.hex()).setOwner(Wire.signature(proof)).build()));
+        }).map(r -> r.getUnpinnedCount()).onErrorMap(e -> StatusMapper.fromThrowable(e, "Unpin at " + holder));
+    }
+
+    @Override
+    public Mono<List<DhtRecord>> records(ContentId fileId) {
+        return records.apply(fileId);
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+}

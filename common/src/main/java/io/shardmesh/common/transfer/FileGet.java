@@ -1,0 +1,230 @@
+package io.shardmesh.common.transfer;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardmesh.common.crypto.StripeCipher;
+import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.erasure.ErasureCodec;
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.grpc.ManifestCodec;
+import io.shardmesh.common.hash.Sha256;
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.manifest.Manifest;
+import io.shardmesh.proto.v1.SealedMetadata;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The reader pipeline (DESIGN.md, "Get"): one DHT lookup for the provider records, the
+ * manifest from a holder (checked against the file id), then stripes in order with a bounded
+ * look-ahead, each rebuilt from the first k shards that arrive and verify. Bytes go out under
+ * the consumer's backpressure: a slow consumer slows the fetches and never grows memory.
+ */
+public final class FileGet {
+
+    private static final Logger log = LoggerFactory.getLogger(FileGet.class);
+
+    /** A file ready to be read: its manifest and who holds which shard. */
+    public record Resolved(ContentId fileId, Manifest manifest, Map<ContentId, List<Contact>> holders,
+                           Optional<String> name, Optional<ContentId> contentSha256) {
+    }
+
+    private final Mesh mesh;
+    private final TransferConfig config;
+    private final Scheduler cpu;
+    private final Hedge hedge;
+    private final Map<String, ErasureCodec> codecs = new ConcurrentHashMap<>();
+    /** Holders that served bytes not matching their hash recently; asked last. */
+    private final Set<NodeId> marked = ConcurrentHashMap.newKeySet();
+
+    public FileGet(Mesh mesh, TransferConfig config, Scheduler cpu) {
+        this.mesh = requireNonNull(mesh, "mesh");
+        this.config = requireNonNull(config, "config");
+        this.cpu = requireNonNull(cpu, "cpu");
+        this.hedge = new Hedge(config);
+    }
+
+    /** Holders this reader caught serving bad bytes. */
+    public Set<NodeId> markedHolders() {
+        return Set.copyOf(marked);
+    }
+
+    /**
+     * Finds the providers and the verified manifest of {@code fileId}; with a key, also opens
+     * the sealed name and content hash (PERMISSION_DENIED for a wrong key).
+     */
+    public Mono<Resolved> resolve(ContentId fileId, Optional<byte[]> key) {
+        return mesh.records(fileId).flatMap(records -> {
+            Optional<DhtRecord> tomb = records.stream().filter(r -> r.payload() instanceof DhtRecord.Tombstone).findFirst();
+            Map<ContentId, List<Contact>> holders = new LinkedHashMap<>();
+            for (DhtRecord r : records) {
+                if (r.payload() instanceof DhtRecord.Provider p) {
+                    for (ContentId c : p.chunkIds()) {
+                        holders.computeIfAbsent(c, x -> new ArrayList<>()).add(p.holder());
+                    }
+                }
+            }
+            List<Contact> manifestHolders = holders.getOrDefault(fileId, List.of());
+            if (manifestHolders.isEmpty()) {
+                return Mono.error(MeshException.notFound("no node announces file " + fileId
+                        + (tomb.isPresent() ? " (it was deleted)" : "")));
+            }
+            // Holders are asked one hedge delay apart; the first intact manifest wins and the
+            // other requests are cancelled, so a stalled holder costs one hedge delay, not a deadline.
+            long stagger = hedge.delay().toMillis();
+            return Flux.range(0, manifestHolders.size())
+                    .flatMap(i -> Mono.delay(Duration.ofMillis(stagger * i), Schedulers.parallel())
+                            .then(mesh.getChunk(manifestHolders.get(i), fileId))
+                            .map(bytes -> ManifestCodec.parse(fileId, bytes))
+                            .onErrorResume(e -> {
+                                log.info("manifest {} from {} unusable: {}", fileId, manifestHolders.get(i), e.getMessage());
+                                return Mono.empty();
+                            }))
+                    .next()
+                    .switchIfEmpty(Mono.error(() -> MeshException.unavailable("no holder of the manifest of " + fileId
+                            + " served it intact (" + manifestHolders.size() + " tried)")))
+                    .flatMap(m -> {
+                        if (tomb.isPresent() && ((DhtRecord.Tombstone) tomb.get().payload()).ownerId().equals(m.ownerId())) {
+                            return Mono.error(MeshException.notFound("file " + fileId + " was deleted by its owner"));
+                        }
+                        return Mono.fromCallable(() -> open(fileId, m, holders, key));
+                    });
+        });
+    }
+
+    private static Resolved open(ContentId fileId, Manifest m, Map<ContentId, List<Contact>> holders, Optional<byte[]> key) {
+        if (m.encryption().isEmpty()) {
+            return new Resolved(fileId, m, holders, Optional.of(m.name()), m.contentSha256());
+        }
+        if (key.isEmpty()) {
+            return new Resolved(fileId, m, holders, Optional.empty(), Optional.empty());
+        }
+        byte[] meta = StripeCipher.of(key.get()).open(m.encryption().get().metadataNonce(), m.encryption().get().sealedMetadata());
+        try {
+            SealedMetadata sm = SealedMetadata.parseFrom(meta);
+            return new Resolved(fileId, m, holders, Optional.of(sm.getName()), Optional.of(ContentId.fromHex(sm.getContentSha256())));
+        } catch (InvalidProtocolBufferException | MeshException e) {
+            throw MeshException.dataLoss("the sealed metadata of " + fileId + " is damaged");
+        }
+    }
+
+    /**
+     * The bytes of {@code fileId}, or of {@code length} bytes from {@code offset} (0: to the end).
+     * A whole-file read ends with the content hash check: on mismatch the stream fails with
+     * DATA_LOSS after the bytes, so a caller must not keep them before completion.
+     */
+    public Flux<ByteBuffer> read(ContentId fileId, Optional<byte[]> key, long offset, long length) {
+        return resolve(fileId, key).flatMapMany(r -> read(r, key, offset, length));
+    }
+
+    /** Reads an already resolved file. */
+    public Flux<ByteBuffer> read(Resolved r, Optional<byte[]> key, long offset, long length) {
+        Manifest m = r.manifest();
+        if (offset < 0 || length < 0) {
+            return Flux.error(MeshException.invalidArgument("offset and length must not be negative"));
+        }
+        if (offset > m.size()) {
+            return Flux.error(MeshException.outOfRange("offset " + offset + " is past the end of the file (" + m.size() + " bytes)"));
+        }
+        if (m.encrypted() && key.isEmpty()) {
+            return Flux.error(MeshException.permissionDenied("file " + r.fileId() + " is encrypted: read it with its capability (<file-id>:<key>)"));
+        }
+        long end = length == 0 ? m.size() : Math.min(m.size(), offset + length);
+        if (end <= offset) {
+            return Flux.empty();
+        }
+        long stripeBytes = m.stripeBytes();
+        int first = (int) (offset / stripeBytes);
+        int last = (int) ((end - 1) / stripeBytes);
+        boolean whole = offset == 0 && end == m.size();
+        Optional<StripeCipher> cipher = key.map(StripeCipher::of);
+        ErasureCodec codec = codecs.computeIfAbsent(m.k() + "+" + m.m(), x -> ErasureCodec.create(m.k(), m.m()));
+        Sha256.Hasher content = Sha256.hasher();
+        Flux<ByteBuffer> bytes = Flux.range(first, last - first + 1)
+                .flatMapSequential(i -> stripe(r, codec, cipher, i), config.windowStripes(), 1)
+                .map(t -> {
+                    long stripeStart = t.index() * stripeBytes;
+                    int from = (int) Math.max(0, offset - stripeStart);
+                    int to = (int) Math.min(t.plain().length, end - stripeStart);
+                    return ByteBuffer.wrap(t.plain(), from, to - from).slice().asReadOnlyBuffer();
+                });
+        if (!whole || r.contentSha256().isEmpty()) {
+            return bytes;
+        }
+        return bytes.doOnNext(b -> content.update(b.duplicate()))
+                .concatWith(Mono.defer(() -> content.finish().equals(r.contentSha256().get()) ? Mono.empty()
+                        : Mono.error(MeshException.dataLoss("file " + r.fileId() + " does not match its content hash"))));
+    }
+
+    private record Plain(int index, byte[] plain) {
+    }
+
+    private Mono<Plain> stripe(Resolved r, ErasureCodec codec, Optional<StripeCipher> cipher, int index) {
+        Manifest m = r.manifest();
+        List<ContentId> ids = m.stripes().get(index);
+        int shardLength = m.shardLength(index);
+        List<List<Contact>> sources = new ArrayList<>(ids.size());
+        List<Contact> guess = null;
+        for (int j = 0; j < ids.size(); j++) {
+            List<Contact> known = r.holders().getOrDefault(ids.get(j), List.of());
+            if (known.isEmpty()) {
+                // No provider record names this shard: fall back to where placement would have put it.
+                if (guess == null) {
+                    guess = Placement.guess(ids, mesh.candidates());
+                }
+                known = guess.get(j) == null ? List.of() : List.of(guess.get(j));
+            }
+            List<Contact> ordered = new ArrayList<>(new LinkedHashSet<>(known));
+            ordered.sort((a, b) -> Boolean.compare(marked.contains(a.id()), marked.contains(b.id())));
+            sources.add(ordered);
+        }
+        return StripeFetch.fetch(index, ids, shardLength, m.k(), sources, mesh, hedge, marked::add)
+                .publishOn(cpu)
+                .map(shards -> {
+                    byte[] encoded = codec.decode(shards, m.encodedStripeLength(index));
+                    byte[] plain = cipher.map(c -> c.open(StripeCipher.stripeNonce(index), encoded)).orElse(encoded);
+                    return new Plain(index, plain);
+                });
+    }
+
+    /** The adaptive hedge delay: a multiple of the recent typical shard latency, within bounds. */
+    static final class Hedge {
+        private final TransferConfig config;
+        private volatile double ewmaMillis = -1;
+
+        Hedge(TransferConfig config) {
+            this.config = config;
+        }
+
+        void observe(long millis) {
+            double e = ewmaMillis;
+            ewmaMillis = e < 0 ? millis : 0.8 * e + 0.2 * millis;
+        }
+
+        Duration delay() {
+            double e = ewmaMillis;
+            if (e < 0) {
+                return config.initialHedge();
+            }
+            long d = (long) (4 * e);
+            return Duration.ofMillis(Math.max(config.minHedge().toMillis(), Math.min(config.maxHedge().toMillis(), d)));
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.shardmesh.common.transfer;
+
+import java.time.Duration;
+
+/**
+ * Settings of the put and get pipelines.
+ *
+ * @param windowStripes stripes in flight at once (memory is about this many stripes, whatever the file size)
+ * @param uploadAttempts nodes tried per shard before the put fails
+ * @param manifestReplicas nodes that keep the manifest blob (the closest to the file id)
+ * @param initialHedge hedge delay before any latency was observed
+ * @param minHedge, maxHedge bounds of the adaptive hedge delay
+ */
+public record TransferConfig(int windowStripes, int uploadAttempts, int manifestReplicas, Duration initialHedge,
+                             Duration minHedge, Duration maxHedge) {
+
+    public static final int DEFAULT_WINDOW_STRIPES = 2;
+    public static final int DEFAULT_UPLOAD_ATTEMPTS = 3;
+    public static final int DEFAULT_MANIFEST_REPLICAS = 3;
+    public static final int DEFAULT_K = 4;
+    public static final int DEFAULT_M = 2;
+    public static final int DEFAULT_SHARD_SIZE = 1 << 20;
+
+    public TransferConfig {
+        if (windowStripes < 1 || uploadAttempts < 1 || manifestReplicas < 1) {
+            throw new IllegalArgumentException("transfer window, attempts and replicas must be positive");
+        }
+    }
+
+    public static TransferConfig defaults() {
+        return new TransferConfig(DEFAULT_WINDOW_STRIPES, DEFAULT_UPLOAD_ATTEMPTS, DEFAULT_MANIFEST_REPLICAS,
+                Duration.ofMillis(500), Duration.ofMillis(20), Duration.ofSeconds(2));
+    }
+
+    public TransferConfig withHedge(Duration initial, Duration min, Duration max) {
+        return new TransferConfig(windowStripes, uploadAttempts, manifestReplicas, initial, min, max);
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * The reactive transfer engine: the put pipeline (stripes, encryption, Reed-Solomon, placement,
+ * uploads, manifest, pins) and the get pipeline (providers, manifest, hedged shard fetches,
+ * rebuild, decryption, verification), both over a small {@link io.shardmesh.common.transfer.Mesh}
+ * interface so the node's gateway and the command line share them.
+ */
+package io.shardmesh.common.transfer;

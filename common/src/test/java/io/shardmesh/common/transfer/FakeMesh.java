@@ -1,0 +1,126 @@
+package io.shardmesh.common.transfer;
+
+import io.shardmesh.common.crypto.NodeKey;
+import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.id.NodeId;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import reactor.core.publisher.Mono;
+
+/**
+ * Nodes in memory for pipeline tests: each holds chunks in a map and pins; provider records are
+ * derived from the pins. A node can be down (fails at once), stalled (never answers) or
+ * malicious (its bytes pass through a tamper function).
+ */
+final class FakeMesh implements Mesh {
+
+    final NodeKey owner = NodeKey.generate();
+    final List<Contact> nodes = new ArrayList<>();
+    final Map<NodeId, Map<ContentId, byte[]>> stored = new ConcurrentHashMap<>();
+    final Map<NodeId, Map<ContentId, List<ContentId>>> pins = new ConcurrentHashMap<>();
+    final Set<NodeId> down = ConcurrentHashMap.newKeySet();
+    final Set<NodeId> stalled = ConcurrentHashMap.newKeySet();
+    final Map<NodeId, UnaryOperator<byte[]>> tamper = new ConcurrentHashMap<>();
+    final Map<NodeId, Integer> gets = new ConcurrentHashMap<>();
+
+    FakeMesh(int n) {
+        for (int i = 0; i < n; i++) {
+            Contact c = new Contact(NodeId.random(), "10.0.0." + (i + 1), 7000);
+            nodes.add(c);
+            stored.put(c.id(), new ConcurrentHashMap<>());
+            pins.put(c.id(), new ConcurrentHashMap<>());
+        }
+    }
+
+    @Override
+    public NodeKey owner() {
+        return owner;
+    }
+
+    @Override
+    public List<Contact> candidates() {
+        return nodes;
+    }
+
+    private <T> Mono<T> reach(Contact c, java.util.function.Supplier<T> work) {
+        if (down.contains(c.id())) {
+            return Mono.error(MeshException.unavailable(c + " is down"));
+        }
+        if (stalled.contains(c.id())) {
+            return Mono.<T>never().timeout(Duration.ofSeconds(30), Mono.error(MeshException.deadlineExceeded(c + " stalled")));
+        }
+        return Mono.fromSupplier(work);
+    }
+
+    @Override
+    public Mono<Void> putChunk(Contact to, ContentId id, byte[] bytes) {
+        return reach(to, () -> stored.get(to.id()).put(id, bytes.clone())).then();
+    }
+
+    @Override
+    public Mono<byte[]> getChunk(Contact from, ContentId id) {
+        return reach(from, () -> {
+            gets.merge(from.id(), 1, Integer::sum);
+            byte[] b = stored.get(from.id()).get(id);
+            if (b == null) {
+                throw MeshException.notFound("no " + id + " on " + from);
+            }
+            return tamper.getOrDefault(from.id(), x -> x).apply(b.clone());
+        });
+    }
+
+    @Override
+    public Mono<List<ContentId>> pin(Contact holder, ContentId fileId, List<ContentId> chunks) {
+        return reach(holder, () -> {
+            List<ContentId> missing = chunks.stream().filter(c -> !stored.get(holder.id()).containsKey(c)).toList();
+            pins.get(holder.id()).computeIfAbsent(fileId, x -> new ArrayList<>()).addAll(chunks);
+            return missing;
+        });
+    }
+
+    @Override
+    public Mono<Integer> unpin(Contact holder, ContentId fileId) {
+        return reach(holder, () -> {
+            List<ContentId> removed = pins.get(holder.id()).remove(fileId);
+            return removed == null ? 0 : removed.size();
+        });
+    }
+
+    @Override
+    public Mono<List<DhtRecord>> records(ContentId fileId) {
+        return Mono.fromSupplier(() -> {
+            List<DhtRecord> out = new ArrayList<>();
+            for (Contact c : nodes) {
+                List<ContentId> p = pins.get(c.id()).get(fileId);
+                if (p != null) {
+                    // Signed by a throwaway key of the holder's id is not possible; the pipeline
+                    // does not verify records (the DHT lookup does), so an unsigned one will do.
+                    out.add(new DhtRecord(fileId, c.id(), new byte[32], 0, Long.MAX_VALUE,
+                            new DhtRecord.Provider(c, p), new byte[0]));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    Map<NodeId, Integer> holdersOfCount() {
+        Map<NodeId, Integer> out = new HashMap<>();
+        stored.forEach((n, m) -> out.put(n, m.size()));
+        return out;
+    }
+}

@@ -1,0 +1,161 @@
+package io.shardmesh.common.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardmesh.common.error.ErrorKind;
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.id.ContentId;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+
+/** The put and get pipelines over an in-memory mesh with misbehaving holders. */
+class TransferPipelineTest {
+
+    private static final int SHARD = 1024;
+    private final FakeMesh mesh = new FakeMesh(6);
+    private final TransferConfig config = TransferConfig.defaults().withHedge(Duration.ofMillis(100), Duration.ofMillis(20), Duration.ofMillis(200));
+    private final FilePut put = new FilePut(mesh, config, Schedulers.parallel());
+    private final FileGet get = new FileGet(mesh, config, Schedulers.parallel());
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private FilePut.Result store(byte[] data, boolean encrypt) {
+        return put.put(new FilePut.Options("f", 4, 2, SHARD, encrypt), Flux.just(ByteBuffer.wrap(data))).block(Duration.ofSeconds(10));
+    }
+
+    private byte[] read(ContentId id, Optional<byte[]> key) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        get.read(id, key, 0, 0).doOnNext(b -> {
+            byte[] x = new byte[b.remaining()];
+            b.get(x);
+            out.writeBytes(x);
+        }).blockLast(Duration.ofSeconds(20));
+        return out.toByteArray();
+    }
+
+    @Test
+    void get_holderServingWrongBytes_isRoutedAroundAndMarked() {
+        byte[] data = random(3 * 4 * SHARD, 1);
+        FilePut.Result r = store(data, false);
+        var liar = mesh.nodes.get(0);
+        mesh.tamper.put(liar.id(), b -> {
+            b[0] ^= 1;
+            return b;
+        });
+        assertThat(read(r.fileId(), Optional.empty())).isEqualTo(data);
+        assertThat(get.markedHolders()).contains(liar.id());
+    }
+
+    @Test
+    void get_holderServingAValidShardOfAnotherIndex_isRejected() {
+        byte[] data = random(4 * SHARD, 2);
+        FilePut.Result r = store(data, false);
+        List<ContentId> stripe = r.manifest().stripes().get(0);
+        // The holder of data shard 0 answers with the bytes of shard 1: valid bytes, wrong shard.
+        byte[] shardOne = mesh.stored.values().stream().map(m -> m.get(stripe.get(1))).filter(b -> b != null).findFirst().orElseThrow();
+        var swapper = mesh.nodes.stream().filter(n -> n.id().equals(holderOf(stripe.get(0)))).findFirst().orElseThrow();
+        mesh.tamper.put(swapper.id(), b -> shardOne.clone());
+        assertThat(read(r.fileId(), Optional.empty())).isEqualTo(data);
+        assertThat(get.markedHolders()).contains(swapper.id());
+    }
+
+    @Test
+    void get_withMPlusOneHoldersDown_failsUnavailableNamingTheStripe() {
+        byte[] data = random(4 * SHARD, 3);
+        FilePut.Result r = store(data, false);
+        mesh.down.add(mesh.nodes.get(0).id());
+        mesh.down.add(mesh.nodes.get(1).id());
+        mesh.down.add(mesh.nodes.get(2).id());
+        assertThatThrownBy(() -> read(r.fileId(), Optional.empty()))
+                .isInstanceOf(MeshException.class)
+                .hasMessageContaining("stripe 0")
+                .satisfies(e -> assertThat(((MeshException) e).kind()).isIn(ErrorKind.UNAVAILABLE, ErrorKind.NOT_FOUND));
+    }
+
+    @Test
+    void get_stalledHolder_isHedged_notWaitedFor() {
+        byte[] data = random(2 * 4 * SHARD, 4);
+        FilePut.Result r = store(data, false);
+        mesh.stalled.add(r.manifest().stripes().get(0).isEmpty() ? null : holderOf(r.manifest().stripes().get(0).get(0)));
+        long t0 = System.nanoTime();
+        assertThat(read(r.fileId(), Optional.empty())).isEqualTo(data);
+        // The stall would last 30 s; the hedge asks another holder after at most 200 ms.
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    private io.shardmesh.common.id.NodeId holderOf(ContentId chunk) {
+        return mesh.stored.entrySet().stream().filter(e -> e.getValue().containsKey(chunk)).findFirst().orElseThrow().getKey();
+    }
+
+    @Test
+    void put_uploadFailure_isRetriedOnTheNextClosestNode() {
+        mesh.down.add(mesh.nodes.get(5).id());
+        byte[] data = random(4 * SHARD, 5);
+        FilePut.Result r = store(data, false);
+        assertThat(mesh.stored.get(mesh.nodes.get(5).id())).isEmpty();
+        mesh.down.clear();
+        assertThat(read(r.fileId(), Optional.empty())).isEqualTo(data);
+        assertThat(r.warnings()).isEmpty();
+    }
+
+    @Test
+    void put_noNodeCanTakeAStripe_failsNamingItAndPublishesNoManifest() {
+        mesh.nodes.forEach(n -> mesh.down.add(n.id()));
+        assertThatThrownBy(() -> store(random(100, 6), false))
+                .isInstanceOf(MeshException.class)
+                .hasMessageContaining("stripe 0");
+        assertThat(mesh.pins.values()).allSatisfy(p -> assertThat(p).isEmpty());
+    }
+
+    @Test
+    void put_fewerNodesThanShards_spreadsEvenlyAndWarns() {
+        FakeMesh three = new FakeMesh(3);
+        FilePut p = new FilePut(three, config, Schedulers.parallel());
+        FilePut.Result r = p.put(new FilePut.Options("f", 4, 2, SHARD, false), Flux.just(ByteBuffer.wrap(random(4 * SHARD, 7))))
+                .block(Duration.ofSeconds(10));
+        assertThat(r.warnings()).singleElement().asString().contains("only 3 node(s) for 6 shards");
+        // 6 shards on 3 nodes: two each (plus the manifest on each).
+        three.stored.values().forEach(m -> assertThat(m).hasSize(3));
+    }
+
+    @Test
+    void encrypted_wrongKeyIsPermissionDenied_andNoPlaintextIsEmitted() {
+        byte[] data = random(4 * SHARD + 7, 8);
+        FilePut.Result r = store(data, true);
+        assertThat(read(r.fileId(), r.key())).isEqualTo(data);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThatThrownBy(() -> get.read(r.fileId(), Optional.of(io.shardmesh.common.crypto.StripeCipher.newKey()), 0, 0)
+                .doOnNext(b -> out.write(0)).blockLast(Duration.ofSeconds(10)))
+                .satisfies(e -> assertThat(((MeshException) e).kind()).isEqualTo(ErrorKind.PERMISSION_DENIED));
+        assertThat(out.size()).isZero();
+        // Peers only ever saw ciphertext: no stored shard contains the plaintext's first 64 bytes.
+        byte[] head = java.util.Arrays.copyOf(data, 64);
+        mesh.stored.values().forEach(m -> m.values().forEach(b ->
+                assertThat(indexOf(b, head)).isNegative()));
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,209 @@
+package io.shardmesh.server.grpc;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.CallOptions;
+import io.shardmesh.common.crypto.StripeCipher;
+import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.grpc.ManifestCodec;
+import io.shardmesh.common.grpc.StatusMapper;
+import io.shardmesh.common.grpc.StreamFlow;
+import io.shardmesh.common.grpc.Wire;
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.manifest.Manifest;
+import io.shardmesh.common.transfer.FileGet;
+import io.shardmesh.common.transfer.FilePut;
+import io.shardmesh.proto.v1.DeleteRequest;
+import io.shardmesh.proto.v1.DeleteResponse;
+import io.shardmesh.proto.v1.ListRequest;
+import io.shardmesh.proto.v1.ListResponse;
+import io.shardmesh.server.files.FilesService;
+import io.shardmesh.server.files.ManifestIndex;
+import io.shardmesh.common.transfer.TransferConfig;
+import io.shardmesh.proto.v1.FileEntry;
+import io.shardmesh.proto.v1.FilesGetRequest;
+import io.shardmesh.proto.v1.FilesGetResponse;
+import io.shardmesh.proto.v1.FilesPutHeader;
+import io.shardmesh.proto.v1.FilesPutRequest;
+import io.shardmesh.proto.v1.FilesPutResponse;
+import io.shardmesh.proto.v1.ReactorFilesGrpc;
+import io.shardmesh.proto.v1.ShardShares;
+import io.shardmesh.proto.v1.StatRequest;
+import io.shardmesh.proto.v1.StatResponse;
+import io.shardmesh.proto.v1.StripeShares;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** {@code shardmesh.v1.Files}: the node as a gateway over the put and get pipelines. */
+public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
+
+    /** Frames of Files.Get. */
+    static final int FRAME_BYTES = 1 << 20;
+
+    /** Files.List page sizes. */
+    static final int DEFAULT_PAGE = 100;
+    static final int MAX_PAGE = 1000;
+
+    private final FilesService files;
+
+    public FilesGrpcService(FilesService files) {
+        this.files = requireNonNull(files, "files");
+    }
+
+    @Override
+    public Mono<FilesPutResponse> put(Flux<FilesPutRequest> requests) {
+        return requests.switchOnFirst((first, all) -> {
+            if (!first.hasValue()) {
+                return first.isOnError() ? Flux.error(first.getThrowable())
+                        : Flux.error(MeshException.invalidArgument("Files.Put stream ended before its header"));
+            }
+            if (!first.get().hasHeader()) {
+                return Flux.error(MeshException.invalidArgument("the first Files.Put message must be a header"));
+            }
+            FilePut.Options options = options(first.get().getHeader());
+            Flux<ByteBuffer> data = all.skip(1).map(r -> {
+                if (r.getKindCase() != FilesPutRequest.KindCase.DATA) {
+                    throw MeshException.invalidArgument("after the header, Files.Put messages must be data frames");
+                }
+                return r.getData().asReadOnlyByteBuffer();
+            });
+            return files.put(options, data).flux();
+        }).single().map(r -> {
+            FilesPutResponse.Builder b = FilesPutResponse.newBuilder()
+                    .setFileId(r.fileId().hex())
+                    .setSize(r.manifest().size())
+                    .addAllWarnings(r.warnings());
+            r.key().ifPresent(k -> b.setCapability(StripeCipher.capability(r.fileId(), k)));
+            return b.build();
+        });
+    }
+
+    private static FilePut.Options options(FilesPutHeader h) {
+        return new FilePut.Options(h.getName(),
+                h.hasK() ? h.getK() : TransferConfig.DEFAULT_K,
+                h.hasM() ? h.getM() : TransferConfig.DEFAULT_M,
+                h.hasShardSize() ? h.getShardSize() : TransferConfig.DEFAULT_SHARD_SIZE,
+                h.getEncrypt());
+    }
+
+    @Override
+    public Flux<FilesGetResponse> get(FilesGetRequest request) {
+        return Flux.defer(() -> {
+            ContentId fileId = Wire.contentId(request.getFileId(), "file_id");
+            Optional<byte[]> key = key(request.getKey());
+            return files.resolve(fileId, key).flatMapMany(r -> {
+                long[] offset = {request.getOffset()};
+                boolean[] firstFrame = {true};
+                return files.read(r, key, request.getOffset(), request.getLength())
+                        .concatMapIterable(FilesGrpcService::frames)
+                        .map(data -> {
+                            FilesGetResponse.Builder b = FilesGetResponse.newBuilder()
+                                    .setData(UnsafeByteOperations.unsafeWrap(data))
+                                    .setOffset(offset[0]);
+                            if (firstFrame[0]) {
+                                firstFrame[0] = false;
+                                b.setFile(entry(r));
+                            }
+                            offset[0] += data.remaining();
+                            return b.build();
+                        });
+            });
+        });
+    }
+
+    /** The optional base64url file key of a request. */
+    private static Optional<byte[]> key(String base64url) {
+        return base64url.isEmpty() ? Optional.empty() : Optional.of(StripeCipher.parseKey(base64url));
+    }
+
+    private static List<ByteBuffer> frames(ByteBuffer b) {
+        List<ByteBuffer> out = new ArrayList<>(b.remaining() / FRAME_BYTES + 1);
+        for (int pos = b.position(); pos < b.limit(); pos += FRAME_BYTES) {
+            out.add(b.duplicate().position(pos).limit(Math.min(b.limit(), pos + FRAME_BYTES)).slice());
+        }
+        return out;
+    }
+
+    private static FileEntry entry(FileGet.Resolved r) {
+        Manifest m = r.manifest();
+        return FileEntry.newBuilder()
+                .setFileId(r.fileId().hex())
+                .setName(r.name().orElse(""))
+                .setSize(m.size())
+                .setK(m.k())
+                .setM(m.m())
+                .setShardSize(m.shardSize())
+                .setOwnerId(m.ownerId().hex())
+                .setEncrypted(m.encrypted())
+                .build();
+    }
+
+    @Override
+    public Mono<StatResponse> stat(StatRequest request) {
+        return Mono.defer(() -> {
+            return files.resolve(Wire.contentId(request.getFileId(), "file_id"), key(request.getKey()));
+        }).map(r -> {
+            StatResponse.Builder b = StatResponse.newBuilder()
+                    .setFile(entry(r))
+                    .setManifest(ManifestCodec.toProto(r.manifest()));
+            List<List<ContentId>> stripes = r.manifest().stripes();
+            for (int i = 0; i < stripes.size(); i++) {
+                StripeShares.Builder s = StripeShares.newBuilder().setIndex(i);
+                for (int j = 0; j < stripes.get(i).size(); j++) {
+                    ContentId c = stripes.get(i).get(j);
+                    ShardShares.Builder sh = ShardShares.newBuilder().setIndex(j).setChunkId(c.hex());
+                    for (Contact h : r.holders().getOrDefault(c, List.of())) {
+                        sh.addHolders(Wire.contact(h));
+                    }
+                    s.addShards(sh);
+                }
+                b.addStripes(s);
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public Mono<ListResponse> list(ListRequest request) {
+        return Mono.defer(() -> {
+            int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
+            if (size < 1 || size > MAX_PAGE) {
+                throw MeshException.invalidArgument("page_size must be 1.." + MAX_PAGE + ", got " + request.getPageSize());
+            }
+            return files.list(size, request.getPageToken());
+        }).map(page -> {
+            ListResponse.Builder b = ListResponse.newBuilder().setNextPageToken(page.nextToken());
+            for (ManifestIndex.Entry e : page.entries()) {
+                b.addFiles(FileEntry.newBuilder().setFileId(e.fileId().hex()).setName(e.name()).setSize(e.size())
+                        .setK(e.k()).setM(e.m()).setShardSize(e.shardSize()).setOwnerId(e.ownerId().hex())
+                        .setEncrypted(e.encrypted()).setCreatedAtUnixMs(e.createdAtUnixMs()));
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public Mono<DeleteResponse> delete(DeleteRequest request) {
+        return Mono.defer(() -> files.delete(Wire.contentId(request.getFileId(), "file_id"),
+                        request.hasOwner() ? Optional.of(Wire.ownerProof(true, request.getOwner(), "owner")) : Optional.empty()))
+                .map(d -> DeleteResponse.newBuilder().setHoldersUnpinned(d.holdersUnpinned())
+                        .setHoldersUnreachable(d.holdersUnreachable()).build());
+    }
+
+    @Override
+    protected CallOptions getCallOptions(int methodId) {
+        // Uploads buffer a few frames, not reactor-grpc's default of 512.
+        return methodId == ReactorFilesGrpc.METHODID_PUT ? StreamFlow.inbound() : null;
+    }
+
+    @Override
+    protected Throwable onErrorMap(Throwable throwable) {
+        return StatusMapper.toStatusException(throwable);
+    }
+}
