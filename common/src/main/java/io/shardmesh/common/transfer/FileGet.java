@@ -40,6 +40,8 @@ import reactor.core.scheduler.Schedulers;
 public final class FileGet {
 
     private static final Logger log = LoggerFactory.getLogger(FileGet.class);
+    /** Bound of the manifest cache, in chunk ids listed (about 66 bytes each). */
+    static final long MANIFEST_CACHE_CHUNK_IDS = 500_000;
 
     /** A file ready to be read: its manifest and who holds which shard. */
     public record Resolved(ContentId fileId, Manifest manifest, Map<ContentId, List<Contact>> holders,
@@ -51,6 +53,15 @@ public final class FileGet {
     private final Scheduler cpu;
     private final Hedge hedge;
     private final Map<String, ErasureCodec> codecs = new ConcurrentHashMap<>();
+    /**
+     * Verified manifests. A manifest is named by its own hash, so an entry never goes stale;
+     * who holds the shards can change, so provider records are looked up on every read.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<ContentId, Manifest> manifests =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                    .maximumWeight(MANIFEST_CACHE_CHUNK_IDS)
+                    .weigher((ContentId id, Manifest m) -> 1 + m.stripes().size() * (m.k() + m.m()))
+                    .build();
     /** Holders that served bytes not matching their hash recently; asked last. */
     private final Set<NodeId> marked = ConcurrentHashMap.newKeySet();
 
@@ -89,7 +100,8 @@ public final class FileGet {
             // Holders are asked one hedge delay apart; the first intact manifest wins and the
             // other requests are cancelled, so a stalled holder costs one hedge delay, not a deadline.
             long stagger = hedge.delay().toMillis();
-            return Flux.range(0, manifestHolders.size())
+            Manifest cached = manifests.getIfPresent(fileId);
+            Mono<Manifest> manifest = cached != null ? Mono.just(cached) : Flux.range(0, manifestHolders.size())
                     .flatMap(i -> Mono.delay(Duration.ofMillis(stagger * i), Schedulers.parallel())
                             .then(mesh.getChunk(manifestHolders.get(i), fileId))
                             .map(bytes -> ManifestCodec.parse(fileId, bytes))
@@ -100,7 +112,8 @@ public final class FileGet {
                     .next()
                     .switchIfEmpty(Mono.error(() -> MeshException.unavailable("no holder of the manifest of " + fileId
                             + " served it intact (" + manifestHolders.size() + " tried)")))
-                    .flatMap(m -> {
+                    .doOnNext(m -> manifests.put(fileId, m));
+            return manifest.flatMap(m -> {
                         if (tomb.isPresent() && ((DhtRecord.Tombstone) tomb.get().payload()).ownerId().equals(m.ownerId())) {
                             return Mono.error(MeshException.notFound("file " + fileId + " was deleted by its owner"));
                         }

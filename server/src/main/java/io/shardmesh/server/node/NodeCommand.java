@@ -23,6 +23,14 @@ import picocli.CommandLine.Spec;
             "  shardmesh node --listen 0.0.0.0:7070 --advertise 203.0.113.7:7070 --data-dir /var/lib/shardmesh --max-storage 50GiB"})
 public final class NodeCommand implements Callable<Integer> {
 
+    /**
+     * reactor-grpc completes a unary call whose client already cancelled (a hedged fetch that
+     * lost, a lookup that finished) without a response, and grpc-java logs each one as a
+     * WARNING "internal error". They are routine here; held strongly, as JUL keeps loggers weakly.
+     */
+    private static final java.util.logging.Logger SERVER_CALL_LOG =
+            java.util.logging.Logger.getLogger("io.grpc.internal.ServerCallImpl");
+
     @Spec
     CommandSpec spec;
 
@@ -50,6 +58,7 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SERVER_CALL_LOG.setLevel(java.util.logging.Level.SEVERE);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ShardmeshNode.Builder b = ShardmeshNode.builder(dataDir)
