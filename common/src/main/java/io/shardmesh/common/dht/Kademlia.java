@@ -59,7 +59,7 @@ public final class Kademlia {
     /** Contacts that answered a verification ping at their claimed address recently. */
     private final Map<Contact, Long> verifiedUntil = new ConcurrentHashMap<>();
     /** Verification pings (gossip, unknown callers) in flight at once, node-wide. */
-    static final int MAX_VERIFICATIONS = 16;
+    static final int MAX_VERIFICATIONS = 64;
     private final java.util.concurrent.Semaphore verifications = new java.util.concurrent.Semaphore(MAX_VERIFICATIONS);
     /** How long a contact that failed is skipped by lookups. */
     public static final java.time.Duration SUSPECT_FOR = java.time.Duration.ofMinutes(10);
@@ -233,7 +233,13 @@ public final class Kademlia {
                     }
                     // Checked once per SUSPECT_FOR, and a node-wide bound on pings in flight:
                     // callers cannot make this node ping arbitrary addresses at will.
-                    if (!firstCheck(c) || !verifications.tryAcquire()) {
+                    // The permit first: a caller dropped because too many checks are in flight
+                    // is checked on a later call, not written off for SUSPECT_FOR.
+                    if (!verifications.tryAcquire()) {
+                        return Mono.empty();
+                    }
+                    if (!firstCheck(c)) {
+                        verifications.release();
                         return Mono.empty();
                     }
                     return transport.ping(c, config.rpcTimeout())

@@ -92,17 +92,19 @@ public final class GrpcMesh implements Mesh {
         return Mono.defer(() -> {
             byte[][] buf = new byte[1][];
             int[] filled = new int[1];
-            return chunks(from, 4L << 20).getChunk(GetChunkRequest.newBuilder().setChunkId(id.hex()).build())
-                    .transform(frames -> Detached.call(frames.collectList()).flatMapIterable(l -> l))
+            // Frames are checked and copied as they arrive: a peer that streams forever, or
+            // past the size it declared, is cut off at once instead of being buffered.
+            Mono<byte[]> assembled = chunks(from, 4L << 20)
+                    .getChunk(GetChunkRequest.newBuilder().setChunkId(id.hex()).build())
                     .doOnNext(f -> {
                         if (buf[0] == null) {
-                            if (f.getChunkSize() > MAX_CHUNK_BYTES) {
-                                throw MeshException.resourceExhausted(from + " claims chunk " + id + " has "
-                                        + f.getChunkSize() + " bytes; at most " + MAX_CHUNK_BYTES + " are accepted");
+                            if (f.getChunkSize() < 0 || f.getChunkSize() > MAX_CHUNK_BYTES) {
+                                throw MeshException.dataLoss(from + " claims chunk " + id + " has "
+                                        + Long.toUnsignedString(f.getChunkSize()) + " bytes; at most " + MAX_CHUNK_BYTES + " are accepted");
                             }
                             buf[0] = new byte[(int) f.getChunkSize()];
                         }
-                        if (f.getOffset() != filled[0] || filled[0] + f.getData().size() > buf[0].length) {
+                        if (f.getOffset() != filled[0] || f.getData().size() > buf[0].length - filled[0]) {
                             throw MeshException.dataLoss(from + " sent chunk " + id + " frames out of order or past its size");
                         }
                         f.getData().copyTo(buf[0], filled[0]);
@@ -114,6 +116,7 @@ public final class GrpcMesh implements Mesh {
                         }
                         return buf[0];
                     }));
+            return Detached.call(assembled);
         }).onErrorMap(e -> StatusMapper.fromThrowable(e, "GetChunk " + id.hex().substring(0, 12) + " from " + from));
     }
 

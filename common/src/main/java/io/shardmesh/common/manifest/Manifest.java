@@ -30,6 +30,8 @@ public record Manifest(long size, Optional<ContentId> contentSha256, String name
     public static final int GCM_TAG_BYTES = 16;
     public static final int MIN_SHARD_SIZE = 1024;
     public static final int MAX_SHARD_SIZE = 16 << 20;
+    /** Largest stripe (k × shard size): readers and writers hold two stripes in memory. */
+    public static final long MAX_STRIPE_BYTES = 64L << 20;
 
     /** Encryption parameters of a manifest. */
     public record Encryption(byte[] sealedMetadata, byte[] metadataNonce) {
@@ -98,6 +100,10 @@ public record Manifest(long size, Optional<ContentId> contentSha256, String name
         if (shardSize < MIN_SHARD_SIZE || shardSize > MAX_SHARD_SIZE) {
             throw MeshException.invalidArgument("shard size must be " + MIN_SHARD_SIZE + ".." + MAX_SHARD_SIZE
                     + " bytes, got " + shardSize);
+        }
+        if ((long) k * shardSize > MAX_STRIPE_BYTES) {
+            throw MeshException.invalidArgument("k × shard size must be at most " + (MAX_STRIPE_BYTES >> 20)
+                    + " MiB (two stripes are held in memory), got " + k + " × " + shardSize);
         }
     }
 

@@ -83,20 +83,27 @@ public final class FileGet {
      */
     public Mono<Resolved> resolve(ContentId fileId, Optional<byte[]> key) {
         return mesh.records(fileId).flatMap(records -> {
-            Optional<DhtRecord> tomb = records.stream().filter(r -> r.payload() instanceof DhtRecord.Tombstone).findFirst();
+            List<DhtRecord> tombs = records.stream().filter(r -> r.payload() instanceof DhtRecord.Tombstone).toList();
             Map<ContentId, List<Contact>> holders = new LinkedHashMap<>();
+            long newestProvider = Long.MIN_VALUE;
             for (DhtRecord r : records) {
                 if (r.payload() instanceof DhtRecord.Provider p) {
+                    newestProvider = Math.max(newestProvider, r.publishedAtUnixMs());
                     for (ContentId c : p.chunkIds()) {
                         holders.computeIfAbsent(c, x -> new ArrayList<>()).add(p.holder());
                     }
                 }
             }
-            List<Contact> manifestHolders = holders.getOrDefault(fileId, List.of());
-            if (manifestHolders.isEmpty()) {
+            if (holders.isEmpty()) {
                 return Mono.error(MeshException.notFound("no node announces file " + fileId
-                        + (tomb.isPresent() ? " (it was deleted)" : "")));
+                        + (tombs.isEmpty() ? "" : " (it was deleted)")));
             }
+            List<Contact> announced = holders.getOrDefault(fileId, List.of());
+            // Shards are announced but not the manifest: try where a put places it.
+            List<Contact> manifestHolders = !announced.isEmpty() ? announced
+                    : Placement.rank(fileId, mesh.candidates(), Map.of(), Set.of()).stream()
+                            .limit(config.manifestReplicas()).toList();
+            long providersAfter = newestProvider;
             // Holders are asked one hedge delay apart; the first intact manifest wins and the
             // other requests are cancelled, so a stalled holder costs one hedge delay, not a deadline.
             long stagger = hedge.delay().toMillis();
@@ -114,11 +121,16 @@ public final class FileGet {
                             + " served it intact (" + manifestHolders.size() + " tried)")))
                     .doOnNext(m -> manifests.put(fileId, m));
             return manifest.flatMap(m -> {
-                        if (tomb.isPresent() && ((DhtRecord.Tombstone) tomb.get().payload()).ownerId().equals(m.ownerId())) {
-                            return Mono.error(MeshException.notFound("file " + fileId + " was deleted by its owner"));
-                        }
-                        return Mono.fromCallable(() -> open(fileId, m, holders, key));
-                    });
+                // Deleted: a tombstone by the owner itself (anyone may publish one naming
+                // themselves) newer than every announcement (the same file put again lives again).
+                boolean deleted = tombs.stream().anyMatch(t ->
+                        ((DhtRecord.Tombstone) t.payload()).ownerId().equals(m.ownerId())
+                                && t.publishedAtUnixMs() > providersAfter);
+                if (deleted) {
+                    return Mono.error(MeshException.notFound("file " + fileId + " was deleted by its owner"));
+                }
+                return Mono.fromCallable(() -> open(fileId, m, holders, key));
+            });
         });
     }
 
@@ -159,7 +171,7 @@ public final class FileGet {
         if (m.encrypted() && key.isEmpty()) {
             return Flux.error(MeshException.permissionDenied("file " + r.fileId() + " is encrypted: read it with its capability (<file-id>:<key>)"));
         }
-        long end = length == 0 ? m.size() : Math.min(m.size(), offset + length);
+        long end = length == 0 || length > m.size() - offset ? m.size() : offset + length;
         if (end <= offset) {
             return Flux.empty();
         }
@@ -167,7 +179,8 @@ public final class FileGet {
         int first = (int) (offset / stripeBytes);
         int last = (int) ((end - 1) / stripeBytes);
         boolean whole = offset == 0 && end == m.size();
-        Optional<StripeCipher> cipher = key.map(StripeCipher::of);
+        // A key given for a plain file is ignored, not used to "decrypt" plaintext.
+        Optional<StripeCipher> cipher = m.encrypted() ? key.map(StripeCipher::of) : Optional.empty();
         ErasureCodec codec = codecs.computeIfAbsent(m.k() + "+" + m.m(), x -> ErasureCodec.create(m.k(), m.m()));
         Sha256.Hasher content = Sha256.hasher();
         Flux<ByteBuffer> bytes = Flux.range(first, last - first + 1)

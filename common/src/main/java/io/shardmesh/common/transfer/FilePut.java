@@ -38,6 +38,8 @@ import reactor.core.scheduler.Scheduler;
 public final class FilePut {
 
     private static final Logger log = LoggerFactory.getLogger(FilePut.class);
+    /** How long a node that failed an upload is passed over for the shards that follow. */
+    static final java.time.Duration FAILED_NODE_COOLDOWN = java.time.Duration.ofSeconds(30);
     /** Chunk ids per Pin request (a node accepts at most 4096). */
     static final int PIN_BATCH = 4096;
 
@@ -85,7 +87,8 @@ public final class FilePut {
         private final Sha256.Hasher content = Sha256.hasher();
         private final List<Contact> nodes;
         private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
-        private final Set<NodeId> failedNodes = ConcurrentHashMap.newKeySet();
+        /** Nodes that failed an upload, until when they are passed over (a blip is not a verdict). */
+        private final Map<NodeId, Long> failedUntil = new ConcurrentHashMap<>();
         private long size;
 
         Run(Options o) {
@@ -102,6 +105,17 @@ public final class FilePut {
                         + " shards per stripe: some nodes hold several shards of a stripe, so losing one of them"
                         + " costs more than one shard");
             }
+        }
+
+        private Set<NodeId> cooling() {
+            long now = mesh.clock().millis();
+            Set<NodeId> out = new HashSet<>();
+            failedUntil.forEach((n, until) -> {
+                if (until > now) {
+                    out.add(n);
+                }
+            });
+            return out;
         }
 
         Mono<Result> run(Flux<ByteBuffer> data) {
@@ -140,7 +154,7 @@ public final class FilePut {
             // uses), then the uploads of a stripe run in parallel.
             List<List<Contact>> ranked = new ArrayList<>();
             for (ContentId id : s.ids()) {
-                List<Contact> r = Placement.rank(id, nodes, used, failedNodes);
+                List<Contact> r = Placement.rank(id, nodes, used, cooling());
                 if (!r.isEmpty()) {
                     used.merge(r.get(0).id(), 1, Integer::sum);
                 }
@@ -169,7 +183,7 @@ public final class FilePut {
                             return Mono.error(e);
                         }
                         log.info("stripe {} shard {}: {} failed ({}); trying the next node", s.index(), j, to, e.getMessage());
-                        failedNodes.add(to.id());
+                        failedUntil.put(to.id(), mesh.clock().millis() + FAILED_NODE_COOLDOWN.toMillis());
                         return uploadShard(s, j, ranked, attempt + 1);
                     });
         }
@@ -198,7 +212,7 @@ public final class FilePut {
                     pins.computeIfAbsent(h.id(), x -> new ArrayList<>()).add(s.ids().get(j));
                 }
             }
-            List<Contact> manifestRanked = Placement.rank(fileId, nodes, Map.of(), failedNodes);
+            List<Contact> manifestRanked = Placement.rank(fileId, nodes, Map.of(), cooling());
             Mono<List<Contact>> manifestHolders = Flux.fromIterable(manifestRanked)
                     .concatMap(c -> mesh.putChunk(c, fileId, manifestBytes).thenReturn(c)
                             .onErrorResume(e -> Mono.empty()))

@@ -54,8 +54,12 @@ public final class FilesService {
 
     /** Stores a file through this node; it is listed here afterwards. */
     public Mono<FilePut.Result> put(FilePut.Options options, Flux<ByteBuffer> data) {
+        // The same content put again after a delete is alive again: stop republishing our
+        // tombstone (readers already prefer the holders' newer announcements).
         return put.put(options, data).flatMap(r -> Mono.fromRunnable(() -> index.add(r.fileId(), r.manifest(), clock.millis()))
-                .subscribeOn(blocking).thenReturn(r));
+                .subscribeOn(blocking)
+                .then(dht.unpublishOwn(r.fileId(), io.shardmesh.common.dht.RecordKind.TOMBSTONE))
+                .thenReturn(r));
     }
 
     public Mono<FileGet.Resolved> resolve(ContentId fileId, Optional<byte[]> fileKey) {
@@ -71,13 +75,19 @@ public final class FilesService {
     }
 
     /**
-     * Deletes a file this node owns: every holder unpins it (so its shards are collected after
+     * Deletes a file this node owns (asked from this host, or with the owner's proof): every holder unpins it (so its shards are collected after
      * the grace period) and a tombstone is published, republished by this node, so readers and
      * listers stop seeing it. A proof, when given, must be the owner's, and the owner must be
      * this node: only the owner's node can sign the tombstone.
      */
-    public Mono<Deleted> delete(ContentId fileId, Optional<OwnerProof> proof) {
+    public Mono<Deleted> delete(ContentId fileId, Optional<OwnerProof> proof, boolean callerIsLocal) {
         return Mono.defer(() -> {
+            if (proof.isEmpty() && !callerIsLocal) {
+                // The node's own key signs for callers on its host (its operator); anyone else
+                // must prove they are the owner.
+                throw MeshException.permissionDenied("deleting " + fileId + " needs the owner's signature (DeleteRequest.owner)"
+                        + " or a call from this node's own host");
+            }
             long now = clock.millis();
             NodeId requester = proof.map(p -> p.verify(SignedAction.delete(fileId), now)).orElse(key.id());
             return mesh.records(fileId).flatMap(records -> get.resolve(fileId, Optional.empty()).flatMap(r -> {

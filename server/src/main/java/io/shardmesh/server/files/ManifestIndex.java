@@ -27,12 +27,13 @@ public final class ManifestIndex {
         this.db = db;
     }
 
-    /** Records a file (first sighting wins the created time); a deleted one stays deleted. */
+    /** Records a file (first sighting keeps its created time); a file put again after a delete is listed again. */
     public void add(ContentId fileId, Manifest m, long nowUnixMs) {
         db.inTransaction("index a manifest", c -> {
             try (PreparedStatement p = c.prepareStatement("""
-                    INSERT OR IGNORE INTO manifests(file_id, name, size, k, m, shard_size, owner_id, encrypted, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                    INSERT INTO manifests(file_id, name, size, k, m, shard_size, owner_id, encrypted, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(file_id) DO UPDATE SET deleted_at = NULL""")) {
                 p.setString(1, fileId.hex());
                 p.setString(2, m.name());
                 p.setLong(3, m.size());

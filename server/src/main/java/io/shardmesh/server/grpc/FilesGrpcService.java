@@ -101,7 +101,8 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
                 long[] offset = {request.getOffset()};
                 boolean[] firstFrame = {true};
                 return files.read(r, key, request.getOffset(), request.getLength())
-                        .concatMapIterable(FilesGrpcService::frames)
+                        // Prefetch 1: the default of 32 would hold 32 stripes for a slow client.
+                        .concatMapIterable(FilesGrpcService::frames, 1)
                         .map(data -> {
                             FilesGetResponse.Builder b = FilesGetResponse.newBuilder()
                                     .setData(UnsafeByteOperations.unsafeWrap(data))
@@ -190,8 +191,10 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
 
     @Override
     public Mono<DeleteResponse> delete(DeleteRequest request) {
+        boolean local = CallerAddress.isLocal();
         return Mono.defer(() -> files.delete(Wire.contentId(request.getFileId(), "file_id"),
-                        request.hasOwner() ? Optional.of(Wire.ownerProof(true, request.getOwner(), "owner")) : Optional.empty()))
+                        request.hasOwner() ? Optional.of(Wire.ownerProof(true, request.getOwner(), "owner")) : Optional.empty(),
+                        local))
                 .map(d -> DeleteResponse.newBuilder().setHoldersUnpinned(d.holdersUnpinned())
                         .setHoldersUnreachable(d.holdersUnreachable()).build());
     }

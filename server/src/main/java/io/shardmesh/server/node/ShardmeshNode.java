@@ -14,6 +14,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.dht.RecordKind;
 import io.shardmesh.common.grpc.GrpcDhtTransport;
 import io.shardmesh.common.grpc.GrpcMesh;
@@ -33,6 +34,7 @@ import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.server.chunk.ChunkConfig;
 import io.shardmesh.server.chunk.ChunkService;
+import io.shardmesh.server.grpc.CallerAddress;
 import io.shardmesh.server.grpc.ChunksGrpcService;
 import io.shardmesh.server.grpc.NodeGrpcService;
 import io.shardmesh.server.grpc.ServerSettings;
@@ -114,7 +116,8 @@ public final class ShardmeshNode implements AutoCloseable {
         // per file, never per shard (DESIGN.md, "Locations are announced per file").
         chunks.onPinsChanged(fileId -> chunks.pinnedChunks(fileId).flatMap(held -> held.isEmpty()
                 ? dht.unpublishOwn(fileId, RecordKind.PROVIDER)
-                : dht.publishOwn(fileId, new DhtRecord.Provider(contactOrUnavailable(), held),
+                : dht.publishOwn(fileId, new DhtRecord.Provider(contactOrUnavailable(),
+                                announceable(fileId, held, b.dhtSettings.kademlia().maxChunkIdsPerProvider())),
                         b.dhtSettings.kademlia().recordTtl()).then()));
         GrpcMesh mesh = new GrpcMesh(key, this::placementCandidates, channels,
                 fileId -> dht.kademlia().lookupValue(fileId, Optional.empty(), false)
@@ -142,6 +145,7 @@ public final class ShardmeshNode implements AutoCloseable {
                 : NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
                         InsecureServerCredentials.create());
         ServerSettings.apply(sb);
+        sb.intercept(new CallerAddress());
         List<BindableService> services = List.of(
                 new ChunksGrpcService(chunks),
                 new DhtGrpcService(dht.kademlia()),
@@ -233,16 +237,45 @@ public final class ShardmeshNode implements AutoCloseable {
         return dht;
     }
 
-    /** Every live node we know, ourselves included: where a put may place shards. */
+    /**
+     * What a provider record can list: the manifest first (readers need it to find anything),
+     * then shards up to the record limit. Shards past it are found by the placement rule.
+     */
+    private static List<ContentId> announceable(ContentId fileId, List<ContentId> held, int max) {
+        List<ContentId> out = new ArrayList<>(Math.min(held.size(), max));
+        if (held.contains(fileId)) {
+            out.add(fileId);
+        }
+        for (ContentId c : held) {
+            if (out.size() >= max) {
+                log.warn("file {}: this node holds {} of its chunks; announcing {} (the provider record limit)",
+                        fileId, held.size(), max);
+                break;
+            }
+            if (!c.equals(fileId)) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every node in the routing table, ourselves included: where a put may place shards. One
+     * that missed a call is not left out (that would crowd a stripe onto fewer nodes); if it is
+     * really down, the upload fails over to the next node and it sits out a cooldown.
+     */
     private List<Contact> placementCandidates() {
         List<Contact> all = new ArrayList<>();
         for (var e : dht.kademlia().table().entries()) {
-            if (e.failures() == 0) {
-                all.add(e.contact());
-            }
+            all.add(e.contact());
         }
         all.add(contactOrUnavailable());
         return all;
+    }
+
+    /** The node's files (the Files service's feature). */
+    public FilesService files() {
+        return files;
     }
 
     /** The put pipeline, as the node runs it for Files.Put. */

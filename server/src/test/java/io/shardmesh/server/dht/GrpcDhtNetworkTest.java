@@ -36,11 +36,6 @@ class GrpcDhtNetworkTest extends DhtNetworkSuite {
     }
 
     @Override
-    protected int lookupsWithDeadNodes() {
-        return 60;
-    }
-
-    @Override
     protected Network newNetwork(DhtConfig config) {
         InProcessMesh mesh = new InProcessMesh(dir);
         DhtSettings settings = DhtSettings.defaults().withKademlia(config);

@@ -135,7 +135,10 @@ class FilesMeshTest {
     @Test
     void get_everyLossSetOfTwoHolders_readsBack_andThreeDownIsUnavailable() {
         byte[] data = Chunks.random(3 * STRIPE + 99, 9);
-        String id = put(nodes.get(0), data, "lossy", false).getFileId();
+        FilesPutResponse put = put(nodes.get(0), data, "lossy", false);
+        // Six nodes for six shards: every stripe on six distinct nodes, or losing two could cost three.
+        assertThat(put.getWarningsList()).isEmpty();
+        String id = put.getFileId();
         for (int a = 0; a < nodes.size(); a++) {
             for (int b = a + 1; b < nodes.size(); b++) {
                 mesh.down(nodes.get(a));
@@ -307,6 +310,54 @@ class FilesMeshTest {
             for (ShardmeshNode n : nodes) {
                 assertThat(n.chunks().pinnedChunks(io.shardmesh.common.id.ContentId.fromHex(id)).block(WAIT)).isEmpty();
             }
+        } finally {
+            chs.forEach(ManagedChannel::shutdownNow);
+        }
+    }
+
+    @Test
+    void putAgainAfterDelete_isReadableAndListedAgain() {
+        byte[] data = Chunks.random(3000, 31);
+        String id = put(nodes.get(2), data, "phoenix", false).getFileId();
+        List<ManagedChannel> chs = new ArrayList<>();
+        try {
+            files(nodes.get(2), chs).delete(io.shardmesh.proto.v1.DeleteRequest.newBuilder().setFileId(id).build()).block(WAIT);
+        } finally {
+            chs.forEach(ManagedChannel::shutdownNow);
+        }
+        assertStatus(() -> get(nodes.get(1), id), Status.Code.NOT_FOUND);
+        assertThat(put(nodes.get(2), data, "phoenix", false).getFileId()).isEqualTo(id);
+        assertThat(get(nodes.get(1), id)).isEqualTo(data);
+        assertThat(listAll(nodes.get(2))).anyMatch(f -> f.getFileId().equals(id));
+    }
+
+    @Test
+    void delete_fromAnotherHostWithoutTheOwnersSignature_isPermissionDenied() {
+        String id = put(nodes.get(2), Chunks.random(500, 37), "guarded", false).getFileId();
+        assertThatThrownBy(() -> nodes.get(2).files().delete(io.shardmesh.common.id.ContentId.fromHex(id),
+                        java.util.Optional.empty(), false).block(WAIT))
+                .hasMessageContaining("needs the owner's signature");
+        assertThat(get(nodes.get(0), id)).hasSize(500);
+    }
+
+    @Test
+    void get_hugeLengthReadsToTheEnd_andAKeyOnAPlainFileIsIgnored() {
+        byte[] data = Chunks.random(STRIPE + 10, 41);
+        String id = put(nodes.get(0), data, "plain", false).getFileId();
+        assertThat(get(nodes.get(1), FilesGetRequest.newBuilder().setFileId(id).setOffset(1).setLength(Long.MAX_VALUE).build()))
+                .isEqualTo(java.util.Arrays.copyOfRange(data, 1, data.length));
+        String someKey = io.shardmesh.common.crypto.StripeCipher.capability(io.shardmesh.common.id.ContentId.random(),
+                io.shardmesh.common.crypto.StripeCipher.newKey()).substring(65);
+        assertThat(get(nodes.get(1), FilesGetRequest.newBuilder().setFileId(id).setKey(someKey).build())).isEqualTo(data);
+    }
+
+    @Test
+    void put_stripeLargerThanTheLimit_isInvalidArgument() {
+        List<ManagedChannel> chs = new ArrayList<>();
+        try {
+            var req = FilesPutRequest.newBuilder().setHeader(FilesPutHeader.newBuilder().setName("huge").setK(127)
+                    .setShardSize(16 << 20)).build();
+            assertStatus(() -> files(nodes.get(0), chs).put(Flux.just(req)).block(WAIT), Status.Code.INVALID_ARGUMENT);
         } finally {
             chs.forEach(ManagedChannel::shutdownNow);
         }
