@@ -115,6 +115,16 @@ class CliTest {
     }
 
     @Test
+    void demo_tellsTheStoryAndExitsZero() {
+        Run r = run("demo", "--size", "3MiB");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("3. read it back through node 2: identical")
+                .contains("5. read it again through node 1 with node 3 down: identical")
+                .contains("(down)")
+                .contains("Demo complete");
+    }
+
+    @Test
     void badUsage_exitsTwo() {
         assertThat(run("status", "--node", "not-an-address").exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(run("frobnicate").exit()).isEqualTo(ExitCodes.USAGE);
@@ -123,7 +133,7 @@ class CliTest {
 
     @Test
     void everyCommand_hasHelpWithAnExample() {
-        for (String cmd : List.of("node", "status", "peers", "kv")) {
+        for (String cmd : List.of("node", "up", "demo", "status", "peers", "kv")) {
             Run r = run(cmd, "--help");
             assertThat(r.exit()).as(cmd).isZero();
             assertThat(r.out()).as(cmd).contains("Example");

@@ -95,6 +95,8 @@ public final class ShardmeshNode implements AutoCloseable {
     private final long startedAtUnixMs;
     private final String listenAddress;
     private volatile Contact contact;
+    /** The port bound at start; still answers after close. */
+    private final int port;
     private final List<Disposable> timers = new ArrayList<>();
     private final Object closeLock = new Object();
     private boolean closed;
@@ -167,6 +169,7 @@ public final class ShardmeshNode implements AutoCloseable {
         }
 
         int boundPort = boundPort(server);
+        this.port = boundPort;
         this.listenAddress = b.serverBuilder != null ? "in-process" : hostPort(config.listenHost(), boundPort);
         String advertiseHost = config.advertiseHost() != null ? config.advertiseHost() : advertisedHost(config.listenHost());
         int advertisePort = config.advertisePort() != 0 ? config.advertisePort() : boundPort;
@@ -214,7 +217,7 @@ public final class ShardmeshNode implements AutoCloseable {
 
     /** The port the server is bound to (Netty transport), or -1. */
     public int port() {
-        return boundPort(server);
+        return port;
     }
 
     /** {@code host:port} the server is bound to, or {@code in-process}. */
