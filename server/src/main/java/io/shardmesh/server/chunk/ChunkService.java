@@ -78,6 +78,11 @@ public final class ChunkService {
                 .then();
     }
 
+    /** A whole small chunk (a manifest), verified. */
+    public Mono<byte[]> readWhole(ContentId id) {
+        return Mono.fromCallable(() -> store.readVerified(id)).subscribeOn(blocking);
+    }
+
     /** The chunk ids pinned under {@code fileId} here. */
     public Mono<List<ContentId>> pinnedChunks(ContentId fileId) {
         return Mono.fromCallable(() -> db.chunksOf(fileId)).subscribeOn(blocking);

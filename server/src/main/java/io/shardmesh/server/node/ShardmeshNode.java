@@ -131,16 +131,8 @@ public final class ShardmeshNode implements AutoCloseable {
         // A node that keeps a file's manifest lists the file (Files.List).
         chunks.onPinsChanged(fileId -> chunks.pinnedChunks(fileId)
                 .filter(held -> held.contains(fileId))
-                .flatMap(held -> chunks.read(fileId, 0, 0).map(f -> f.data()).collectList())
-                .flatMap(frames -> Mono.fromRunnable(() -> {
-                    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-                    frames.forEach(f -> {
-                        byte[] x = new byte[f.remaining()];
-                        f.duplicate().get(x);
-                        out.writeBytes(x);
-                    });
-                    files.indexHeld(fileId, out.toByteArray());
-                }).subscribeOn(b.blockingScheduler))
+                .flatMap(held -> chunks.readWhole(fileId))
+                .flatMap(bytes -> Mono.fromRunnable(() -> files.indexHeld(fileId, bytes)).subscribeOn(b.blockingScheduler))
                 .then());
 
         ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
