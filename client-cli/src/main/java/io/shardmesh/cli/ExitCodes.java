@@ -21,6 +21,7 @@ public final class ExitCodes {
             case NOT_FOUND -> NOT_FOUND;
             case DATA_LOSS -> INTEGRITY;
             case UNAVAILABLE, DEADLINE_EXCEEDED -> UNAVAILABLE;
+            case PERMISSION_DENIED -> ERROR;
             case INVALID_ARGUMENT -> USAGE;
             default -> ERROR;
         };

@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
 /** The root command. */
 @Command(name = "shardmesh", mixinStandardHelpOptions = true, versionProvider = NodeCommand.Version.class,
         description = "Peer-to-peer, content-addressed, erasure-coded storage over gRPC.",
-        subcommands = {NodeCommand.class, UpCommand.class, DemoCommand.class, StatusCommand.class, PeersCommand.class,
-            KvCommand.class,
+        subcommands = {NodeCommand.class, UpCommand.class, DemoCommand.class, PutCommand.class, GetCommand.class,
+            CatCommand.class, StatusCommand.class, PeersCommand.class, KvCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  shardmesh node --listen 127.0.0.1:7070 --data-dir ./data/n1",

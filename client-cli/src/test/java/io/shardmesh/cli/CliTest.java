@@ -125,6 +125,68 @@ class CliTest {
     }
 
     @Test
+    void putThenGet_roundTripsThroughThePeers_atomicallyAndWithoutOverwriting() throws Exception {
+        System.setProperty("shardmesh.home", dir.resolve("home").toString());
+        Path in = dir.resolve("in.bin");
+        byte[] data = new byte[300_000];
+        new java.util.Random(5).nextBytes(data);
+        java.nio.file.Files.write(in, data);
+        Run put = run("put", in.toString(), "--node", node(a), "-q");
+        assertThat(put.exit()).as(put.err()).isZero();
+        String id = put.out().trim();
+        assertThat(id).hasSize(64);
+
+        Path out = dir.resolve("out.bin");
+        Run get = run("get", id, "-o", out.toString(), "--node", node(b));
+        assertThat(get.exit()).as(get.err()).isZero();
+        assertThat(java.nio.file.Files.readAllBytes(out)).isEqualTo(data);
+
+        Run again = run("get", id, "-o", out.toString(), "--node", node(b));
+        assertThat(again.exit()).isEqualTo(ExitCodes.ERROR);
+        assertThat(again.err()).contains("use --force");
+        assertThat(run("get", id, "-o", out.toString(), "--force", "--node", node(b)).exit()).isZero();
+
+        assertThat(run("get", io.shardmesh.common.id.ContentId.random().hex(), "-o", dir.resolve("x").toString(),
+                "--node", node(a)).exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".shardmesh-partial"));
+        }
+    }
+
+    @Test
+    void putEncrypted_getWithTheWrongKey_failsAndLeavesNoFile() throws Exception {
+        System.setProperty("shardmesh.home", dir.resolve("home").toString());
+        Path in = dir.resolve("secret.txt");
+        java.nio.file.Files.writeString(in, "attack at dawn");
+        Run put = run("put", in.toString(), "--encrypt", "--node", node(a), "-q");
+        assertThat(put.exit()).as(put.err()).isZero();
+        String cap = put.out().trim();
+        Path ok = dir.resolve("ok.txt");
+        assertThat(run("get", cap, "-o", ok.toString(), "--node", node(b)).exit()).isZero();
+        assertThat(java.nio.file.Files.readString(ok)).isEqualTo("attack at dawn");
+
+        String wrong = cap.substring(0, 65) + io.shardmesh.common.crypto.StripeCipher.capability(
+                io.shardmesh.common.id.ContentId.random(), io.shardmesh.common.crypto.StripeCipher.newKey()).substring(65);
+        Path bad = dir.resolve("bad.txt");
+        Run r = run("get", wrong, "-o", bad.toString(), "--node", node(b));
+        assertThat(r.exit()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err().lines().toList()).singleElement().asString().contains("wrong key");
+        assertThat(bad).doesNotExist();
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".shardmesh-partial"));
+        }
+    }
+
+    @Test
+    void safeName_neverEscapesTheDirectory() {
+        assertThat(GetCommand.safeName("../../etc/passwd")).isEqualTo("passwd");
+        assertThat(GetCommand.safeName("/abs/path.txt")).isEqualTo("path.txt");
+        assertThat(GetCommand.safeName("..")).isEqualTo("shardmesh-file");
+        assertThat(GetCommand.safeName("a\u0000b\nc")).isEqualTo("a_b_c");
+        assertThat(GetCommand.safeName("dir\\win.txt")).isEqualTo("win.txt");
+    }
+
+    @Test
     void badUsage_exitsTwo() {
         assertThat(run("status", "--node", "not-an-address").exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(run("frobnicate").exit()).isEqualTo(ExitCodes.USAGE);
@@ -133,7 +195,7 @@ class CliTest {
 
     @Test
     void everyCommand_hasHelpWithAnExample() {
-        for (String cmd : List.of("node", "up", "demo", "status", "peers", "kv")) {
+        for (String cmd : List.of("node", "up", "demo", "put", "get", "cat", "status", "peers", "kv")) {
             Run r = run(cmd, "--help");
             assertThat(r.exit()).as(cmd).isZero();
             assertThat(r.out()).as(cmd).contains("Example");

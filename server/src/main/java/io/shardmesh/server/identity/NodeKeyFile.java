@@ -39,13 +39,18 @@ public final class NodeKeyFile {
 
     /** Loads the key in {@code dataDir}, or makes and saves a new one if there is none. */
     public static NodeKey loadOrCreate(Path dataDir) {
-        Path file = dataDir.resolve(FILE_NAME);
+        return loadOrCreate(dataDir, FILE_NAME);
+    }
+
+    /** The same, for a key file of another name (the command line's {@code client.key}). */
+    public static NodeKey loadOrCreate(Path dataDir, String fileName) {
+        Path file = dataDir.resolve(fileName);
         try {
             if (Files.exists(file)) {
                 return load(file);
             }
             NodeKey key = NodeKey.generate();
-            save(key, file);
+            save(key, file, fileName);
             log.info("made a new node identity {} in {}", key.id(), file);
             return key;
         } catch (IOException e) {
@@ -78,13 +83,13 @@ public final class NodeKeyFile {
         }
     }
 
-    private static void save(NodeKey key, Path file) throws IOException {
+    private static void save(NodeKey key, Path file, String fileName) throws IOException {
         Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
         String pem = "-----BEGIN PRIVATE KEY-----\n" + b64.encodeToString(key.keyPair().getPrivate().getEncoded())
                 + "\n-----END PRIVATE KEY-----\n"
                 + "-----BEGIN PUBLIC KEY-----\n" + b64.encodeToString(key.keyPair().getPublic().getEncoded())
                 + "\n-----END PUBLIC KEY-----\n";
-        Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
+        Path tmp = file.resolveSibling(fileName + ".tmp");
         Files.deleteIfExists(tmp);
         // Created with mode 600 from the start: the private key is never readable by others.
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

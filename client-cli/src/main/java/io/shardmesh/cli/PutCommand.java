@@ -1,0 +1,96 @@
+package io.shardmesh.cli;
+
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.transfer.FilePut;
+import io.shardmesh.common.transfer.TransferConfig;
+import io.shardmesh.common.units.Sizes;
+import io.shardmesh.server.node.NodeCommand;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+
+/** {@code shardmesh put}: stores a file from this machine straight onto the mesh's nodes. */
+@Command(name = "put", mixinStandardHelpOptions = true,
+        description = "Store a file (or stdin) on the mesh; prints its id (or its capability with --encrypt).",
+        footer = {"", "Example:", "  shardmesh put photo.jpg", "  tar c dir | shardmesh put - --name dir.tar --encrypt"})
+final class PutCommand implements Callable<Integer> {
+
+    static final int READ_BYTES = 1 << 20;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    GlobalOptions global;
+
+    @Parameters(index = "0", paramLabel = "FILE|-", description = "The file to store, or - for standard input.")
+    String source;
+
+    @Option(names = "--name", description = "The name to store (default: the file's name).")
+    String name;
+
+    @Option(names = "-k", defaultValue = "" + TransferConfig.DEFAULT_K, description = "Data shards per stripe (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "-m", defaultValue = "" + TransferConfig.DEFAULT_M, description = "Parity shards per stripe (default: ${DEFAULT-VALUE}).")
+    int m;
+
+    @Option(names = "--shard-size", defaultValue = "1MiB", converter = NodeCommand.SizeConverter.class,
+            description = "Bytes per shard (default: ${DEFAULT-VALUE}).")
+    long shardSize;
+
+    @Option(names = "--encrypt", description = "Encrypt here with a fresh key; prints the capability, the key's only copy.")
+    boolean encrypt;
+
+    @Override
+    public Integer call() throws Exception {
+        String fileName = name != null ? name : source.equals("-") ? "stdin" : Path.of(source).getFileName().toString();
+        FilePut.Options options = new FilePut.Options(fileName, k, m, (int) Math.min(Integer.MAX_VALUE, shardSize), encrypt);
+        InputStream in;
+        try {
+            in = source.equals("-") ? System.in : Files.newInputStream(Path.of(source));
+        } catch (NoSuchFileException e) {
+            throw MeshException.notFound("no such file: " + source);
+        }
+        Flux<ByteBuffer> data = Flux.<ByteBuffer>generate(sink -> {
+            try {
+                byte[] buf = in.readNBytes(READ_BYTES);
+                if (buf.length == 0) {
+                    sink.complete();
+                } else {
+                    sink.next(ByteBuffer.wrap(buf));
+                }
+            } catch (IOException e) {
+                sink.error(MeshException.internal("reading " + source + " failed: " + e.getMessage(), e));
+            }
+        }).subscribeOn(Schedulers.boundedElastic());
+        try (ClientMesh mesh = ClientMesh.connect(global.node()); in) {
+            FilePut.Result r = mesh.put.put(options, data).block(Duration.ofHours(24));
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(r.handle());
+            if (!global.quiet) {
+                r.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+                if (!global.json) {
+                    spec.commandLine().getErr().printf("stored %s (%s), %d data + %d parity shards per stripe%n",
+                            fileName, Sizes.format(r.manifest().size()), k, m);
+                }
+            }
+            out.flush();
+        }
+        return ExitCodes.OK;
+    }
+}
