@@ -43,14 +43,16 @@ final class ClientMesh implements AutoCloseable {
     final FilePut put;
     final FileGet get;
     final NodeKey owner;
-    private final List<Contact> nodes;
+    final GrpcMesh mesh;
+    final GrpcDhtTransport transport;
+    final List<Contact> nodes;
 
     private ClientMesh(NodeKey owner, List<Contact> nodes) {
         this.owner = owner;
         this.nodes = List.copyOf(nodes);
         DhtConfig dht = DhtConfig.defaults();
-        GrpcDhtTransport transport = new GrpcDhtTransport(channels, Optional::empty);
-        GrpcMesh mesh = new GrpcMesh(owner, () -> this.nodes, channels,
+        this.transport = new GrpcDhtTransport(channels, Optional::empty);
+        this.mesh = new GrpcMesh(owner, () -> this.nodes, channels,
                 fileId -> Lookup.value(fileId, Optional.empty(), false, owner.id(), this.nodes, transport, dht,
                                 Clock.systemUTC(), Schedulers.parallel(), ContactListener.NONE, c -> false)
                         .map(r -> r.records().stream().filter(rec -> rec.kind() != RecordKind.VALUE).toList()),

@@ -178,6 +178,26 @@ class CliTest {
     }
 
     @Test
+    void statLsRm_showTheFileThenDeleteItEverywhere() throws Exception {
+        System.setProperty("shardmesh.home", dir.resolve("home").toString());
+        Path in = dir.resolve("listed.txt");
+        java.nio.file.Files.writeString(in, "hello mesh");
+        String id = run("put", in.toString(), "--node", node(a), "-q").out().trim();
+
+        Run stat = run("stat", id, "--node", node(b));
+        assertThat(stat.exit()).as(stat.err()).isZero();
+        assertThat(stat.out()).contains("name     listed.txt").contains("4 data + 2 parity").contains("stripe 0");
+        Run ls = run("ls", "--network", "--node", node(a), "-q");
+        assertThat(ls.exit()).isZero();
+        assertThat(ls.out().lines()).contains(id);
+
+        Run rm = run("rm", id, "--node", node(a));
+        assertThat(rm.exit()).as(rm.err()).isZero();
+        assertThat(rm.out()).contains("deleted " + id);
+        assertThat(run("get", id, "-o", dir.resolve("gone").toString(), "--node", node(b)).exit()).isEqualTo(ExitCodes.NOT_FOUND);
+    }
+
+    @Test
     void safeName_neverEscapesTheDirectory() {
         assertThat(GetCommand.safeName("../../etc/passwd")).isEqualTo("passwd");
         assertThat(GetCommand.safeName("/abs/path.txt")).isEqualTo("path.txt");
@@ -195,7 +215,7 @@ class CliTest {
 
     @Test
     void everyCommand_hasHelpWithAnExample() {
-        for (String cmd : List.of("node", "up", "demo", "put", "get", "cat", "status", "peers", "kv")) {
+        for (String cmd : List.of("node", "up", "demo", "put", "get", "cat", "stat", "ls", "rm", "status", "peers", "kv")) {
             Run r = run(cmd, "--help");
             assertThat(r.exit()).as(cmd).isZero();
             assertThat(r.out()).as(cmd).contains("Example");

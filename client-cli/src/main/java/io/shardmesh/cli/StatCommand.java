@@ -1,0 +1,74 @@
+package io.shardmesh.cli;
+
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.StatusRuntimeException;
+import io.shardmesh.common.grpc.StatusMapper;
+import io.shardmesh.common.units.Sizes;
+import io.shardmesh.proto.v1.FilesGrpc;
+import io.shardmesh.proto.v1.StatRequest;
+import io.shardmesh.proto.v1.StatResponse;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code shardmesh stat}: a file's manifest and where every shard lives now. */
+@Command(name = "stat", mixinStandardHelpOptions = true,
+        description = "Show a file's manifest and, for every shard, the nodes that hold it now (the shares).",
+        footer = {"", "Example:", "  shardmesh stat 3f1c...e9", "  shardmesh stat '3f1c...e9:Qk9...' --json"})
+final class StatCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    GlobalOptions global;
+
+    @Parameters(index = "0", paramLabel = "ID|CAPABILITY")
+    String handle;
+
+    @Override
+    public Integer call() throws Exception {
+        int colon = handle.indexOf(':');
+        StatRequest.Builder req = StatRequest.newBuilder().setFileId(colon < 0 ? handle : handle.substring(0, colon));
+        if (colon >= 0) {
+            req.setKey(handle.substring(colon + 1));
+        }
+        StatResponse s;
+        try (NodeConnection c = new NodeConnection(global.node())) {
+            s = FilesGrpc.newBlockingStub(c.channel()).withDeadlineAfter(KvCommand.DEADLINE_SECONDS, TimeUnit.SECONDS)
+                    .stat(req.build());
+        } catch (StatusRuntimeException e) {
+            throw StatusMapper.fromThrowable(e, "stat at " + global.node());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (global.json) {
+            out.println(JsonFormat.printer().print(s));
+        } else {
+            var f = s.getFile();
+            out.printf("file     %s%n", f.getFileId());
+            out.printf("name     %s%n", f.getName().isEmpty() ? (f.getEncrypted() ? "(encrypted; give the capability)" : "") : f.getName());
+            out.printf("size     %s (%d bytes)%n", Sizes.format(f.getSize()), f.getSize());
+            out.printf("coding   %d data + %d parity shards of %s per stripe, %d stripe(s)%s%n", f.getK(), f.getM(),
+                    Sizes.format(f.getShardSize()), s.getStripesCount(), f.getEncrypted() ? ", AES-256-GCM" : "");
+            out.printf("owner    %s%n", f.getOwnerId());
+            if (!global.quiet) {
+                for (var stripe : s.getStripesList()) {
+                    out.printf("stripe %d%n", stripe.getIndex());
+                    for (var sh : stripe.getShardsList()) {
+                        out.printf("  %-6s %2d  %s...  %s%n", sh.getIndex() < f.getK() ? "data" : "parity", sh.getIndex(),
+                                sh.getChunkId().substring(0, 16), sh.getHoldersCount() == 0 ? "(no holder announces it)"
+                                        : sh.getHoldersList().stream().map(h -> h.getHost() + ":" + h.getPort())
+                                                .reduce((a, b) -> a + ", " + b).orElse(""));
+                    }
+                }
+            }
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+}
