@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         description = "Peer-to-peer, content-addressed, erasure-coded storage over gRPC.",
         subcommands = {NodeCommand.class, UpCommand.class, DemoCommand.class, PutCommand.class, GetCommand.class,
             CatCommand.class, StatCommand.class, LsCommand.class, RmCommand.class, StatusCommand.class, PeersCommand.class,
-            KvCommand.class,
+            KvCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  shardmesh node --listen 127.0.0.1:7070 --data-dir ./data/n1",

@@ -198,6 +198,14 @@ class CliTest {
     }
 
     @Test
+    void bench_againstTheRunningNodes_printsFigures() {
+        System.setProperty("shardmesh.home", dir.resolve("home").toString());
+        Run r = run("bench", "--size", "4MiB", "--node", node(a));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("SHA-256").contains("put").contains("get").contains("x SHA-256");
+    }
+
+    @Test
     void safeName_neverEscapesTheDirectory() {
         assertThat(GetCommand.safeName("../../etc/passwd")).isEqualTo("passwd");
         assertThat(GetCommand.safeName("/abs/path.txt")).isEqualTo("path.txt");
@@ -215,7 +223,7 @@ class CliTest {
 
     @Test
     void everyCommand_hasHelpWithAnExample() {
-        for (String cmd : List.of("node", "up", "demo", "put", "get", "cat", "stat", "ls", "rm", "status", "peers", "kv")) {
+        for (String cmd : List.of("node", "up", "demo", "put", "get", "cat", "stat", "ls", "rm", "status", "peers", "kv", "bench")) {
             Run r = run(cmd, "--help");
             assertThat(r.exit()).as(cmd).isZero();
             assertThat(r.out()).as(cmd).contains("Example");
