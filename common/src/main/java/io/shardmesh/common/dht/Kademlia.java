@@ -58,6 +58,8 @@ public final class Kademlia {
     private final Map<Contact, Long> checkedUntil = new ConcurrentHashMap<>();
     /** Contacts that answered a verification ping at their claimed address recently. */
     private final Map<Contact, Long> verifiedUntil = new ConcurrentHashMap<>();
+    /** How soon a contact whose check failed may be checked again. */
+    static final java.time.Duration RECHECK_AFTER_FAILURE = java.time.Duration.ofSeconds(2);
     /** Verification pings (gossip, unknown callers) in flight at once, node-wide. */
     static final int MAX_VERIFICATIONS = 64;
     private final java.util.concurrent.Semaphore verifications = new java.util.concurrent.Semaphore(MAX_VERIFICATIONS);
@@ -249,7 +251,12 @@ public final class Kademlia {
                                 bounded(verifiedUntil).put(c, clock.millis() + SUSPECT_FOR.toMillis());
                                 heardFrom(c, 0);
                             })
-                            .onErrorResume(e -> Mono.empty());
+                            .onErrorResume(e -> {
+                                // It may just have been restarting: a caller that calls again soon
+                                // is evidently up, so a failed check holds off only briefly.
+                                checkedUntil.put(c, clock.millis() + RECHECK_AFTER_FAILURE.toMillis());
+                                return Mono.empty();
+                            });
                 }, FAN_OUT)
                 .count();
     }
