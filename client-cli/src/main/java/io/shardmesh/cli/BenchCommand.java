@@ -104,6 +104,12 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "%-36s %10.1f  (%.2f x SHA-256)%n", "put" + (nodes != null ? " (" + nodes + " local nodes)" : ""), put, put / sha);
                 out.printf(Locale.ROOT, "%-36s %10.1f  (%.2f x SHA-256)%n", "get", get, get / sha);
                 r.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+                // Leave nothing behind on the user's mesh: unpin the benchmark file everywhere
+                // (its shards are collected after the grace period).
+                FileGet.Resolved res = mesh.get.resolve(r.fileId(), Optional.empty()).block(DemoCommand.STEP);
+                Flux.fromIterable(res.holders().values()).flatMapIterable(l -> l).distinct(c -> c.id())
+                        .flatMap(h -> mesh.mesh.unpin(h, r.fileId()).onErrorResume(e -> reactor.core.publisher.Mono.just(0)), 8)
+                        .blockLast(DemoCommand.STEP);
             }
         } finally {
             local.forEach(ShardmeshNode::close);

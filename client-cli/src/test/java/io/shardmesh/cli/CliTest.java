@@ -203,6 +203,9 @@ class CliTest {
         Run r = run("bench", "--size", "4MiB", "--node", node(a));
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("SHA-256").contains("put").contains("get").contains("x SHA-256");
+        // The benchmark file is unpinned afterwards: nothing of it stays pinned on the nodes.
+        assertThat(a.status().block().pinnedFiles()).isZero();
+        assertThat(b.status().block().pinnedFiles()).isZero();
     }
 
     @Test
