@@ -1,7 +1,9 @@
 package io.shardmesh.cli;
 
 import io.shardmesh.common.net.HostPort;
+import io.shardmesh.server.node.LogOptions;
 import io.shardmesh.server.node.NodeCommand;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -10,6 +12,9 @@ public final class GlobalOptions {
 
     /** Where commands connect when neither {@code --node} nor the environment says. */
     public static final String DEFAULT_NODE = "127.0.0.1:7070";
+
+    /** The node the shell was pointed at: its commands use it unless they say --node. */
+    static final String NODE_PROPERTY = "shardmesh.node";
 
     @Option(names = "--node", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
             converter = NodeCommand.HostPortConverter.class,
@@ -22,16 +27,15 @@ public final class GlobalOptions {
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "Print only what scripts need.")
     boolean quiet;
 
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "Show details of errors (stack traces) and debug logs.")
-    boolean verbose;
+    @Mixin
+    LogOptions log;
 
     /** The node address in effect. */
     public HostPort node() {
         if (node != null) {
             return node;
         }
-        String env = System.getenv("SHARDMESH_NODE");
+        String env = System.getProperty(NODE_PROPERTY, System.getenv("SHARDMESH_NODE"));
         return HostPort.parse(env == null || env.isBlank() ? DEFAULT_NODE : env);
     }
 }

@@ -6,6 +6,7 @@ import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.Key256;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.net.HostPort;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -17,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -30,7 +30,7 @@ import reactor.core.scheduler.Scheduler;
  */
 public final class Kademlia {
 
-    private static final Logger log = LoggerFactory.getLogger(Kademlia.class);
+    private final Logger log;
     /** Peers sent and accepted per gossip exchange. */
     public static final int GOSSIP_SAMPLE = 64;
     /** Stores (and pings) in flight at once during a publish or a gossip check. */
@@ -82,6 +82,7 @@ public final class Kademlia {
     public Kademlia(NodeKey key, Supplier<Contact> self, DhtConfig config, DhtTransport transport, RecordStore records,
                     Clock clock, Scheduler timer, Scheduler blocking, ContactListener events) {
         this.key = requireNonNull(key, "key");
+        this.log = NodeLog.logger(Kademlia.class, key.id());
         this.self = requireNonNull(self, "self");
         this.config = requireNonNull(config, "config");
         this.transport = requireNonNull(transport, "transport");

@@ -3,6 +3,7 @@ package io.shardmesh.common.dht;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.Key256;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.log.NodeLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,8 +16,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
@@ -39,7 +38,6 @@ import reactor.core.scheduler.Scheduler;
  */
 public final class Lookup {
 
-    private static final Logger log = LoggerFactory.getLogger(Lookup.class);
 
     /** What a lookup found. */
     public record Result(List<Contact> closest, List<DhtRecord> records, int rpcs, int hops, boolean complete) {
@@ -211,7 +209,7 @@ public final class Lookup {
                     r.verify(now, config);
                     valid.add(r);
                 } catch (RuntimeException e) {
-                    log.debug("dropping a bad record from {}: {}", c.contact, e.getMessage());
+                    NodeLog.logger(Lookup.class, self).debug("dropping a bad record from {}: {}", c.contact, e.getMessage());
                 }
             }
             synchronized (this) {

@@ -5,10 +5,10 @@ import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.shardmesh.common.error.ErrorKind;
 import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.log.NodeLog;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The single mapping between failures and gRPC statuses (DESIGN.md, "Errors"), wired into every
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StatusMapper {
 
-    private static final Logger log = LoggerFactory.getLogger(StatusMapper.class);
+    private static final Logger log = NodeLog.logger(StatusMapper.class);
 
     private StatusMapper() {
     }

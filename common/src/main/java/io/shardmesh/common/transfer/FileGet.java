@@ -12,6 +12,7 @@ import io.shardmesh.common.grpc.ManifestCodec;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.manifest.Manifest;
 import io.shardmesh.proto.v1.SealedMetadata;
 import java.nio.ByteBuffer;
@@ -25,7 +26,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -39,7 +39,7 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class FileGet {
 
-    private static final Logger log = LoggerFactory.getLogger(FileGet.class);
+    private final Logger log;
     /** Bound of the manifest cache, in chunk ids listed (about 66 bytes each). */
     static final long MANIFEST_CACHE_CHUNK_IDS = 500_000;
 
@@ -67,6 +67,7 @@ public final class FileGet {
 
     public FileGet(Mesh mesh, TransferConfig config, Scheduler cpu) {
         this.mesh = requireNonNull(mesh, "mesh");
+        this.log = NodeLog.logger(FileGet.class, mesh.owner().id());
         this.config = requireNonNull(config, "config");
         this.cpu = requireNonNull(cpu, "cpu");
         this.hedge = new Hedge(config);

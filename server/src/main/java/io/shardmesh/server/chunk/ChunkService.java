@@ -9,6 +9,7 @@ import io.shardmesh.common.crypto.SignedAction;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.server.meta.MetadataDb;
 import io.shardmesh.server.store.ChunkStore;
 import java.nio.ByteBuffer;
@@ -19,7 +20,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SynchronousSink;
@@ -31,7 +31,7 @@ import reactor.core.scheduler.Scheduler;
  */
 public final class ChunkService {
 
-    private static final Logger log = LoggerFactory.getLogger(ChunkService.class);
+    private final Logger log;
 
     /** An upload that sends nothing for this long is abandoned: its reservation and temp file go. */
     public static final java.time.Duration UPLOAD_IDLE_TIMEOUT = java.time.Duration.ofSeconds(60);
@@ -49,6 +49,18 @@ public final class ChunkService {
     private final Object pinLock = new Object();
 
     public ChunkService(ChunkStore store, MetadataDb db, ChunkConfig config, Clock clock, Scheduler blocking) {
+        this(store, db, config, clock, blocking, NodeLog.logger(ChunkService.class));
+    }
+
+    /** A chunk service of the node {@code node}, whose id tags its log lines. */
+    public ChunkService(ChunkStore store, MetadataDb db, ChunkConfig config, Clock clock, Scheduler blocking,
+            NodeId node) {
+        this(store, db, config, clock, blocking, NodeLog.logger(ChunkService.class, node));
+    }
+
+    private ChunkService(ChunkStore store, MetadataDb db, ChunkConfig config, Clock clock, Scheduler blocking,
+            Logger log) {
+        this.log = log;
         this.store = requireNonNull(store, "store");
         this.db = requireNonNull(db, "db");
         this.config = requireNonNull(config, "config");

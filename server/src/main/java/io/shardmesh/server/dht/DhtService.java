@@ -12,6 +12,7 @@ import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.RecordCodec;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.server.meta.MetadataDb;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
@@ -38,7 +38,7 @@ import reactor.util.retry.Retry;
  */
 public final class DhtService implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(DhtService.class);
+    private final Logger log;
     /** Saved peers pinged when a node restarts. */
     static final int REJOIN_PEERS = 200;
     /** Sightings are written to the database this often. */
@@ -62,6 +62,7 @@ public final class DhtService implements AutoCloseable {
     public DhtService(NodeKey key, Supplier<Contact> self, DhtSettings settings, DhtTransport transport, MetadataDb db,
                       Clock clock, Scheduler timer, Scheduler blocking) {
         this.nodeKey = requireNonNull(key, "key");
+        this.log = NodeLog.logger(DhtService.class, key.id());
         this.settings = requireNonNull(settings, "settings");
         this.db = requireNonNull(db, "db");
         this.clock = requireNonNull(clock, "clock");
@@ -92,7 +93,11 @@ public final class DhtService implements AutoCloseable {
      */
     public void start() {
         timers.add(join()
-                .subscribe(n -> log.info("joined the DHT: {} contacts in the routing table", n),
+                .subscribe(n -> {
+                    if (n >= 0) {
+                        log.info("joined the DHT: {} contacts in the routing table", n);
+                    }
+                },
                         e -> log.debug("join stopped: {}", e.getMessage())));
         every(PEER_FLUSH_INTERVAL, () -> Mono.fromRunnable(peers::flush).subscribeOn(blocking), "saving peers");
         every(settings.gossipInterval(), kademlia::gossip, "gossip");

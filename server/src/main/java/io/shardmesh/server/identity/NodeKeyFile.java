@@ -1,6 +1,7 @@
 package io.shardmesh.server.identity;
 
 import io.shardmesh.common.crypto.NodeKey;
+import io.shardmesh.common.log.NodeLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +19,6 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code <data-dir>/node.key}: the node's Ed25519 key pair as PEM (PKCS#8 private key and
@@ -31,7 +30,6 @@ public final class NodeKeyFile {
     /** File name inside the data dir. */
     public static final String FILE_NAME = "node.key";
 
-    private static final Logger log = LoggerFactory.getLogger(NodeKeyFile.class);
     private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)\\s*-----END \\1-----");
 
     private NodeKeyFile() {
@@ -51,7 +49,7 @@ public final class NodeKeyFile {
             }
             NodeKey key = NodeKey.generate();
             save(key, file, fileName);
-            log.info("made a new node identity {} in {}", key.id(), file);
+            NodeLog.logger(NodeKeyFile.class, key.id()).info("made a new identity {} in {}", key.id(), file);
             return key;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or write the node key " + file + ": " + e.getMessage(), e);

@@ -3,6 +3,7 @@ package io.shardmesh.server.meta;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.log.NodeLog;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -16,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The node's SQLite database. One connection, used under this object's lock: SQLite serializes
@@ -28,18 +28,28 @@ public final class MetadataDb implements AutoCloseable {
     /** File name inside the data dir. */
     public static final String FILE_NAME = "shardmesh.db";
 
-    private static final Logger log = LoggerFactory.getLogger(MetadataDb.class);
+    private final Logger log;
 
     private final Connection connection;
     private final Path file;
 
-    private MetadataDb(Path file, Connection connection) {
+    private MetadataDb(Path file, Connection connection, Logger log) {
         this.file = file;
+        this.log = log;
         this.connection = connection;
     }
 
     /** Opens (creating if needed) the database in {@code dataDir} and brings its schema up to date. */
     public static MetadataDb open(Path dataDir) {
+        return open(dataDir, NodeLog.logger(MetadataDb.class));
+    }
+
+    /** {@link #open(Path)} for the node {@code node}, whose id tags the database's log lines. */
+    public static MetadataDb open(Path dataDir, NodeId node) {
+        return open(dataDir, NodeLog.logger(MetadataDb.class, node));
+    }
+
+    private static MetadataDb open(Path dataDir, Logger log) {
         Path file = dataDir.resolve(FILE_NAME);
         try {
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
@@ -50,7 +60,7 @@ public final class MetadataDb implements AutoCloseable {
                 s.execute("PRAGMA foreign_keys=ON");
                 s.execute("PRAGMA busy_timeout=5000");
             }
-            MetadataDb db = new MetadataDb(file, c);
+            MetadataDb db = new MetadataDb(file, c, log);
             db.migrate();
             return db;
         } catch (SQLException e) {

@@ -1,5 +1,6 @@
 package io.shardmesh.server.node;
 
+import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.units.Sizes;
 import java.io.PrintWriter;
@@ -10,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,6 +35,9 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    LogOptions log;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7070",
             converter = HostPortConverter.class,
@@ -76,6 +81,7 @@ public final class NodeCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
+        NodeLog.setProcessNode(node.id());
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             node.close();

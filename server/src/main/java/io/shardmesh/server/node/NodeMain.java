@@ -9,6 +9,7 @@ public final class NodeMain {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new NodeCommand()).execute(args));
+        LogOptions.apply(args, LogOptions.Level.INFO);
+        System.exit(new CommandLine(new NodeCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
 }

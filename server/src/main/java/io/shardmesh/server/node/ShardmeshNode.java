@@ -6,36 +6,37 @@ import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.shardmesh.common.crypto.NodeKey;
-import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.DhtRecord;
-import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.dht.RecordKind;
+import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.GrpcDhtTransport;
 import io.shardmesh.common.grpc.GrpcMesh;
+import io.shardmesh.common.grpc.PeerChannels;
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.log.NodeLog;
+import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.common.transfer.TransferConfig;
-import io.shardmesh.server.files.FilesService;
-import io.shardmesh.server.files.ManifestIndex;
-import io.shardmesh.server.grpc.FilesGrpcService;
-import io.shardmesh.common.grpc.PeerChannels;
-import io.shardmesh.common.net.HostPort;
-import io.shardmesh.server.dht.DhtService;
-import io.shardmesh.server.dht.DhtSettings;
-import io.shardmesh.server.grpc.DhtGrpcService;
-import io.shardmesh.server.grpc.KvGrpcService;
-import io.shardmesh.common.dht.Contact;
-import io.shardmesh.common.id.NodeId;
 import io.shardmesh.server.chunk.ChunkConfig;
 import io.shardmesh.server.chunk.ChunkService;
+import io.shardmesh.server.dht.DhtService;
+import io.shardmesh.server.dht.DhtSettings;
+import io.shardmesh.server.files.FilesService;
+import io.shardmesh.server.files.ManifestIndex;
 import io.shardmesh.server.grpc.CallerAddress;
 import io.shardmesh.server.grpc.ChunksGrpcService;
+import io.shardmesh.server.grpc.DhtGrpcService;
+import io.shardmesh.server.grpc.FilesGrpcService;
+import io.shardmesh.server.grpc.KvGrpcService;
 import io.shardmesh.server.grpc.NodeGrpcService;
 import io.shardmesh.server.grpc.ServerSettings;
 import io.shardmesh.server.identity.NodeKeyFile;
@@ -55,7 +56,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -77,7 +77,8 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class ShardmeshNode implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(ShardmeshNode.class);
+    private static final Logger processLog = NodeLog.logger(ShardmeshNode.class);
+    private final Logger log;
 
     private final NodeConfig config;
     private final NodeKey key;
@@ -105,6 +106,7 @@ public final class ShardmeshNode implements AutoCloseable {
                           ChunkService chunks) throws IOException {
         this.config = config;
         this.key = key;
+        this.log = NodeLog.logger(ShardmeshNode.class, key.id());
         this.db = db;
         this.store = store;
         this.chunks = chunks;
@@ -236,7 +238,7 @@ public final class ShardmeshNode implements AutoCloseable {
      * What a provider record can list: the manifest first (readers need it to find anything),
      * then shards up to the record limit. Shards past it are found by the placement rule.
      */
-    private static List<ContentId> announceable(ContentId fileId, List<ContentId> held, int max) {
+    private List<ContentId> announceable(ContentId fileId, List<ContentId> held, int max) {
         List<ContentId> out = new ArrayList<>(Math.min(held.size(), max));
         if (held.contains(fileId)) {
             out.add(fileId);
@@ -366,7 +368,7 @@ public final class ShardmeshNode implements AutoCloseable {
         try {
             return InetAddress.getLocalHost().getHostAddress();
         } catch (UnknownHostException e) {
-            log.warn("cannot find this host's address to advertise; using 127.0.0.1 (set --advertise)");
+            processLog.warn("cannot find this host's address to advertise; using 127.0.0.1 (set --advertise)");
             return "127.0.0.1";
         }
     }
@@ -481,15 +483,15 @@ public final class ShardmeshNode implements AutoCloseable {
                     maxStorageBytes, chunkConfig, shutdownGrace);
             Files.createDirectories(dataDir);
             NodeKey key = NodeKeyFile.loadOrCreate(dataDir);
-            MetadataDb db = MetadataDb.open(dataDir);
+            MetadataDb db = MetadataDb.open(dataDir, key.id());
             ChunkStore store;
             try {
-                store = ChunkStore.open(dataDir, maxStorageBytes);
+                store = ChunkStore.open(dataDir, maxStorageBytes, key.id());
             } catch (RuntimeException e) {
                 db.close();
                 throw e;
             }
-            ChunkService chunks = new ChunkService(store, db, chunkConfig, clock, blockingScheduler);
+            ChunkService chunks = new ChunkService(store, db, chunkConfig, clock, blockingScheduler, key.id());
             try {
                 return new ShardmeshNode(this, config, key, db, store, chunks);
             } catch (IOException | RuntimeException e) {

@@ -1,6 +1,8 @@
 package io.shardmesh.server.store;
 
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.log.NodeLog;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -20,6 +22,11 @@ public interface ChunkStore extends AutoCloseable {
      */
     static ChunkStore open(Path dataDir, long maxBytes) {
         return DiskChunkStore.open(dataDir, maxBytes);
+    }
+
+    /** {@link #open(Path, long)} for the node {@code node}, whose id tags the store's log lines. */
+    static ChunkStore open(Path dataDir, long maxBytes, NodeId node) {
+        return DiskChunkStore.open(dataDir, maxBytes, NodeLog.logger(DiskChunkStore.class, node));
     }
 
     /** Whether the chunk is stored (not verified). */

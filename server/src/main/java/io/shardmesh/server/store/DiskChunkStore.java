@@ -3,6 +3,7 @@ package io.shardmesh.server.store;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.units.Sizes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,12 +25,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** {@link ChunkStore} on a local file system. */
 final class DiskChunkStore implements ChunkStore {
 
-    private static final Logger log = LoggerFactory.getLogger(DiskChunkStore.class);
+    private final Logger log;
     /** Read size when streaming a chunk through SHA-256: large enough to amortize syscalls. */
     private static final int VERIFY_BUFFER = 256 * 1024;
 
@@ -44,7 +44,8 @@ final class DiskChunkStore implements ChunkStore {
     private final AtomicLong tmpSequence = new AtomicLong();
     private final List<Consumer<ContentId>> quarantineListeners = new CopyOnWriteArrayList<>();
 
-    private DiskChunkStore(Path dataDir, long maxBytes) {
+    private DiskChunkStore(Path dataDir, long maxBytes, Logger log) {
+        this.log = log;
         this.chunksDir = dataDir.resolve("chunks");
         this.tmpDir = dataDir.resolve("tmp");
         this.quarantineDir = dataDir.resolve("quarantine");
@@ -52,10 +53,14 @@ final class DiskChunkStore implements ChunkStore {
     }
 
     static DiskChunkStore open(Path dataDir, long maxBytes) {
+        return open(dataDir, maxBytes, NodeLog.logger(DiskChunkStore.class));
+    }
+
+    static DiskChunkStore open(Path dataDir, long maxBytes, Logger log) {
         if (maxBytes < 0) {
             throw new IllegalArgumentException("max storage must be 0 (unlimited) or positive, got " + maxBytes);
         }
-        DiskChunkStore store = new DiskChunkStore(dataDir, maxBytes);
+        DiskChunkStore store = new DiskChunkStore(dataDir, maxBytes, log);
         try {
             Files.createDirectories(store.chunksDir);
             Files.createDirectories(store.tmpDir);
