@@ -83,6 +83,11 @@ final class ClientMesh implements AutoCloseable {
 
     /** The CLI's own key, made on first use. */
     static NodeKey ownerKey() {
+        return NodeKeyFile.loadOrCreate(home(), "client.key");
+    }
+
+    /** The CLI's directory (key, shell history): $SHARDMESH_HOME, default ~/.shardmesh; created if missing. */
+    static Path home() {
         String home = System.getProperty("shardmesh.home", System.getenv("SHARDMESH_HOME"));
         Path dir = home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".shardmesh");
         try {
@@ -90,7 +95,7 @@ final class ClientMesh implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
-        return NodeKeyFile.loadOrCreate(dir, "client.key");
+        return dir;
     }
 
     @Override

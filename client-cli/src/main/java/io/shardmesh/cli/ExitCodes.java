@@ -11,6 +11,8 @@ public final class ExitCodes {
     public static final int NOT_FOUND = 3;
     public static final int INTEGRITY = 4;
     public static final int UNAVAILABLE = 5;
+    /** Stopped by Ctrl-C in the shell: 128 + SIGINT, as a shell reports it. */
+    public static final int INTERRUPTED = 130;
 
     private ExitCodes() {
     }

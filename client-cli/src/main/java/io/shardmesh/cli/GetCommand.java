@@ -1,10 +1,14 @@
 package io.shardmesh.cli;
 
+import io.grpc.StatusRuntimeException;
 import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FileGet;
+import io.shardmesh.proto.v1.FileEntry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -15,8 +19,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,9 +32,10 @@ import picocli.CommandLine.Spec;
 import reactor.core.scheduler.Schedulers;
 
 /** {@code shardmesh get} and {@code cat}: read a file straight from the nodes that hold its shards. */
-@Command(name = "get", mixinStandardHelpOptions = true,
+@Command(name = "get", aliases = "download", mixinStandardHelpOptions = true,
         description = "Fetch a file by id or capability; written atomically, only after every byte checked out.",
-        footer = {"", "Example:", "  shardmesh get 3f1c...e9 -o photo.jpg", "  shardmesh get '3f1c...e9:Qk9...' -o -"})
+        footer = {"", "Example:", "  shardmesh get 3f1c...e9 -o photo.jpg", "  shardmesh get photo.jpg -o copy.jpg",
+            "  shardmesh get '3f1c...e9:Qk9...' -o -"})
 class GetCommand implements Callable<Integer> {
 
     @Spec
@@ -37,7 +44,8 @@ class GetCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
 
-    @Parameters(index = "0", paramLabel = "ID|CAPABILITY", description = "A file id, or <file-id>:<key> for an encrypted file.")
+    @Parameters(index = "0", paramLabel = "ID|CAPABILITY|NAME",
+            description = "A file id; <file-id>:<key> for an encrypted file; or the name of a file the node lists (ls).")
     String handle;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT|-",
@@ -53,6 +61,9 @@ class GetCommand implements Callable<Integer> {
     /** Bytes to read; 0 to the end (cat). */
     long length;
 
+    /** A file id, a capability ({@code <file-id>:<key>}), or else a name. */
+    private static final Pattern ID_OR_CAPABILITY = Pattern.compile("[0-9a-fA-F]{64}(:.*)?");
+
     record Handle(ContentId fileId, Optional<byte[]> key) {
         static Handle parse(String text) {
             int colon = text.indexOf(':');
@@ -60,11 +71,38 @@ class GetCommand implements Callable<Integer> {
             return new Handle(Wire.contentId(id.trim(), "file id"),
                     colon < 0 ? Optional.empty() : Optional.of(StripeCipher.parseKey(text.substring(colon + 1))));
         }
+
+        /**
+         * {@link #parse} for ids and capabilities; anything else is a file name, looked up in
+         * the files {@code node} knows ({@code ls}). A name must pick one file: several files
+         * of that name is an error listing their ids.
+         */
+        static Handle resolve(String text, HostPort node) {
+            if (ID_OR_CAPABILITY.matcher(text.trim()).matches()) {
+                return parse(text);
+            }
+            List<String> ids;
+            try {
+                ids = LsCommand.list(node).stream().filter(f -> f.getName().equals(text))
+                        .map(FileEntry::getFileId).distinct().toList();
+            } catch (StatusRuntimeException e) {
+                throw StatusMapper.fromThrowable(e, "looking up the name '" + text + "' at " + node);
+            }
+            if (ids.isEmpty()) {
+                throw MeshException.notFound("no file named '" + text + "' at node " + node
+                        + " (use a file id, or see 'shardmesh ls')");
+            }
+            if (ids.size() > 1) {
+                throw MeshException.failedPrecondition(ids.size() + " files are named '" + text + "': "
+                        + String.join(", ", ids) + "; use a file id");
+            }
+            return parse(ids.get(0));
+        }
     }
 
     @Override
     public Integer call() throws Exception {
-        Handle h = Handle.parse(handle);
+        Handle h = Handle.resolve(handle, global.node());
         try (ClientMesh mesh = ClientMesh.connect(global.node())) {
             FileGet.Resolved r = mesh.get.resolve(h.fileId(), h.key()).block(DemoCommand.STEP);
             if ("-".equals(output)) {
@@ -80,36 +118,62 @@ class GetCommand implements Callable<Integer> {
             }
             Path dir = target.toAbsolutePath().getParent();
             Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".shardmesh-partial");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                mesh.get.read(r, h.key(), offset, length)
-                        .publishOn(Schedulers.boundedElastic(), 2)
-                        .doOnNext(b -> write(ch, b))
-                        .blockLast(Duration.ofHours(24));
-                ch.force(true);
+            // Ctrl-C or SIGTERM runs shutdown hooks, not the catch below: remove the partial file there too.
+            Thread cleanup = new Thread(() -> deleteQuietly(tmp), "shardmesh-get-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            try {
+                download(mesh, r, h, tmp, target);
+                commit(tmp, target);
             } catch (RuntimeException | IOException e) {
                 Files.deleteIfExists(tmp);
-                throw e;
-            }
-            try {
-                if (force) {
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } else {
-                    // A link fails if the target appeared meanwhile: never overwrite without --force.
-                    Files.createLink(target, tmp);
-                    Files.delete(tmp);
+                if (e instanceof FileAlreadyExistsException) {
+                    throw MeshException.failedPrecondition(target + " exists; use --force to replace it");
                 }
-            } catch (FileAlreadyExistsException e) {
-                Files.deleteIfExists(tmp);
-                throw MeshException.failedPrecondition(target + " exists; use --force to replace it");
-            } catch (IOException e) {
-                Files.deleteIfExists(tmp);
                 throw e;
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException shuttingDown) {
+                    // The hook is running or ran: nothing to undo.
+                }
             }
             if (!global.quiet) {
                 spec.commandLine().getErr().printf("wrote %s (%d bytes, checked)%n", target, Files.size(target));
             }
         }
         return ExitCodes.OK;
+    }
+
+    private void download(ClientMesh mesh, FileGet.Resolved r, Handle h, Path tmp, Path target) throws IOException {
+        long total = length == 0 ? r.manifest().size() - offset : Math.min(length, r.manifest().size() - offset);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+             Progress progress = Progress.start("get " + target.getFileName(), total, global)) {
+            // Bytes arrive only after their shards matched their ids: the bar counts checked bytes.
+            mesh.get.read(r, h.key(), offset, length)
+                    .publishOn(Schedulers.boundedElastic(), 2)
+                    .doOnNext(b -> progress.add(write(ch, b)))
+                    .blockLast(Duration.ofHours(24));
+            ch.force(true);
+        }
+    }
+
+    /** Puts the checked file in place: replacing only with --force, else never over a file that appeared. */
+    private void commit(Path tmp, Path target) throws IOException {
+        if (force) {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            // A link fails if the target appeared meanwhile.
+            Files.createLink(target, tmp);
+            Files.delete(tmp);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // Best effort while the JVM exits.
+        }
     }
 
     void toStream(ClientMesh mesh, FileGet.Resolved r, Handle h, OutputStream out) {
@@ -132,11 +196,14 @@ class GetCommand implements Callable<Integer> {
         }
     }
 
-    private static void write(FileChannel ch, ByteBuffer b) {
+    /** Writes all of {@code b}; the byte count. */
+    private static int write(FileChannel ch, ByteBuffer b) {
+        int n = b.remaining();
         try {
             while (b.hasRemaining()) {
                 ch.write(b);
             }
+            return n;
         } catch (IOException e) {
             throw MeshException.internal("writing the output failed: " + e.getMessage(), e);
         }

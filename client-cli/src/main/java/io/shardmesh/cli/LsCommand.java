@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code shardmesh ls}: the files a node knows, or every online peer's lists merged. */
-@Command(name = "ls", mixinStandardHelpOptions = true,
+@Command(name = "ls", aliases = "list", mixinStandardHelpOptions = true,
         description = "List the files a node knows (put through it, or whose manifest it keeps).",
         footer = {"", "Example:", "  shardmesh ls", "  shardmesh ls --network --json"})
 final class LsCommand implements Callable<Integer> {
@@ -42,6 +42,22 @@ final class LsCommand implements Callable<Integer> {
 
     @Option(names = "--network", description = "Ask every online peer of the node too, and merge the lists.")
     boolean network;
+
+    /** Every file {@code node} knows, all pages. */
+    static List<FileEntry> list(HostPort node) {
+        List<FileEntry> files = new ArrayList<>();
+        try (NodeConnection c = new NodeConnection(node)) {
+            String token = "";
+            do {
+                ListResponse page = FilesGrpc.newBlockingStub(c.channel())
+                        .withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toSeconds(), TimeUnit.SECONDS)
+                        .list(ListRequest.newBuilder().setPageSize(PAGE).setPageToken(token).build());
+                files.addAll(page.getFilesList());
+                token = page.getNextPageToken();
+            } while (!token.isEmpty());
+        }
+        return files;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -60,15 +76,8 @@ final class LsCommand implements Callable<Integer> {
             }
         }
         for (HostPort n : ask) {
-            try (NodeConnection c = new NodeConnection(n)) {
-                String token = "";
-                do {
-                    ListResponse page = FilesGrpc.newBlockingStub(c.channel())
-                            .withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toSeconds(), TimeUnit.SECONDS)
-                            .list(ListRequest.newBuilder().setPageSize(PAGE).setPageToken(token).build());
-                    page.getFilesList().forEach(f -> files.putIfAbsent(f.getFileId(), f));
-                    token = page.getNextPageToken();
-                } while (!token.isEmpty());
+            try {
+                list(n).forEach(f -> files.putIfAbsent(f.getFileId(), f));
             } catch (StatusRuntimeException e) {
                 if (n.equals(global.node())) {
                     throw StatusMapper.fromThrowable(e, "ls at " + n);

@@ -61,7 +61,11 @@ final class PutCommand implements Callable<Integer> {
         String fileName = name != null ? name : source.equals("-") ? "stdin" : Path.of(source).getFileName().toString();
         FilePut.Options options = new FilePut.Options(fileName, k, m, (int) Math.min(Integer.MAX_VALUE, shardSize), encrypt);
         InputStream in;
+        long total = -1;
         try {
+            if (!source.equals("-") && Files.isRegularFile(Path.of(source))) {
+                total = Files.size(Path.of(source));
+            }
             in = source.equals("-") ? System.in : Files.newInputStream(Path.of(source));
         } catch (NoSuchFileException e) {
             throw MeshException.notFound("no such file: " + source);
@@ -79,7 +83,10 @@ final class PutCommand implements Callable<Integer> {
             }
         }).subscribeOn(Schedulers.boundedElastic());
         try (ClientMesh mesh = ClientMesh.connect(global.node()); in) {
-            FilePut.Result r = mesh.put.put(options, data).block(Duration.ofHours(24));
+            FilePut.Result r;
+            try (Progress progress = Progress.start("put " + fileName, total, global)) {
+                r = mesh.put.put(options, data, progress::add).block(Duration.ofHours(24));
+            }
             PrintWriter out = spec.commandLine().getOut();
             out.println(r.handle());
             if (!global.quiet) {

@@ -4,7 +4,6 @@ import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.server.node.NodeCommand;
 import java.io.PrintWriter;
-import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Peer-to-peer, content-addressed, erasure-coded storage over gRPC.",
         subcommands = {NodeCommand.class, UpCommand.class, DemoCommand.class, PutCommand.class, GetCommand.class,
             CatCommand.class, StatCommand.class, LsCommand.class, RmCommand.class, StatusCommand.class, PeersCommand.class,
-            KvCommand.class, BenchCommand.class,
+            KvCommand.class, ShellCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  shardmesh node --listen 127.0.0.1:7070 --data-dir ./data/n1",
@@ -33,7 +32,7 @@ public final class ShardmeshCommand implements Runnable {
 
     /** The configured command line, with the contract's exit codes and one-line errors. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new ShardmeshCommand());
+        CommandLine cl = new CommandLine(new ShardmeshCommand()).setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(ShardmeshCommand::handleError);
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
@@ -47,15 +46,29 @@ public final class ShardmeshCommand implements Runnable {
 
     private static int handleError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
+        if (interrupted(e)) {
+            Thread.interrupted();
+            err.println(cl.getCommandSpec().qualifiedName() + ": interrupted");
+            err.flush();
+            return ExitCodes.INTERRUPTED;
+        }
         MeshException me = StatusMapper.fromThrowable(e, "");
         String message = me.getMessage().startsWith(": ") ? me.getMessage().substring(2) : me.getMessage();
         err.println(cl.getCommandSpec().qualifiedName() + ": " + hint(me, message, parsed));
-        if (Arrays.asList(parsed.originalArgs().toArray(new String[0])).contains("-v")
-                || parsed.originalArgs().contains("--verbose")) {
+        if (parsed.originalArgs().contains("-v") || parsed.originalArgs().contains("--verbose")) {
             e.printStackTrace(err);
         }
         err.flush();
         return ExitCodes.of(me.kind());
+    }
+
+    private static boolean interrupted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String hint(MeshException e, String message, CommandLine.ParseResult parsed) {

@@ -226,10 +226,99 @@ class CliTest {
 
     @Test
     void everyCommand_hasHelpWithAnExample() {
-        for (String cmd : List.of("node", "up", "demo", "put", "get", "cat", "stat", "ls", "rm", "status", "peers", "kv", "bench")) {
+        for (String cmd : List.of("node", "up", "demo", "put", "get", "cat", "stat", "ls", "rm", "status", "peers", "kv", "shell", "bench")) {
             Run r = run(cmd, "--help");
             assertThat(r.exit()).as(cmd).isZero();
             assertThat(r.out()).as(cmd).contains("Example");
         }
+    }
+
+    @Test
+    void logOptions_levelsAreCaseInsensitive_andABadLevelIsAUsageError() {
+        assertThat(run("status", "--node", node(a), "--log-level", "debug").exit()).isZero();
+        Run bad = run("status", "--node", node(a), "--log-level", "loud");
+        assertThat(bad.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err()).contains("--log-level").contains("loud");
+    }
+
+    @Test
+    void getByName_findsTheOneFileOfThatName_andRefusesUnknownOrAmbiguousNames() throws Exception {
+        Path in = dir.resolve("notes.txt");
+        java.nio.file.Files.writeString(in, "first");
+        String id = run("put", in.toString(), "--node", node(a), "-q").out().trim();
+
+        Run byName = run("get", "notes.txt", "-o", dir.resolve("copy.txt").toString(), "--node", node(a));
+        assertThat(byName.exit()).as(byName.err()).isZero();
+        assertThat(java.nio.file.Files.readString(dir.resolve("copy.txt"))).isEqualTo("first");
+
+        Run missing = run("get", "no-such-name.txt", "--node", node(a));
+        assertThat(missing.exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(missing.err()).contains("no file named 'no-such-name.txt'");
+
+        java.nio.file.Files.writeString(in, "second");
+        String other = run("put", in.toString(), "--node", node(a), "-q").out().trim();
+        Run ambiguous = run("get", "notes.txt", "--node", node(a), "-o", dir.resolve("x").toString());
+        assertThat(ambiguous.exit()).isEqualTo(ExitCodes.ERROR);
+        assertThat(ambiguous.err()).contains(id).contains(other).contains("use a file id");
+        assertThat(dir.resolve("x")).doesNotExist();
+    }
+
+    @Test
+    void get_whenEveryHolderStopsMidTransfer_failsAndLeavesNoFileBehind() throws Exception {
+        Path in = dir.resolve("big.bin");
+        byte[] data = new byte[64 << 20];
+        new java.util.Random(7).nextBytes(data);
+        java.nio.file.Files.write(in, data);
+        String id = run("put", in.toString(), "-k", "2", "-m", "0", "--node", node(a), "-q").out().trim();
+        Path outDir = java.nio.file.Files.createDirectory(dir.resolve("out"));
+        Path target = outDir.resolve("copy.bin");
+
+        java.util.concurrent.CompletableFuture<Run> get = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> run("get", id, "-o", target.toString(), "--node", node(a)));
+        // Stop every node the moment checked bytes start landing in the partial file.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        boolean midTransfer = false;
+        while (!midTransfer && !get.isDone() && System.nanoTime() < deadline) {
+            try (var files = java.nio.file.Files.list(outDir)) {
+                midTransfer = files.anyMatch(f -> f.getFileName().toString().endsWith(".shardmesh-partial")
+                        && f.toFile().length() > 0);
+            }
+            Thread.onSpinWait();
+        }
+        assertThat(midTransfer).as("the get was caught while writing").isTrue();
+        a.close();
+        b.close();
+
+        Run r = get.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(r.err().lines().toList()).singleElement().asString().startsWith("shardmesh get: ");
+        try (var files = java.nio.file.Files.list(outDir)) {
+            assertThat(files.toList()).as("no output and no partial file").isEmpty();
+        }
+    }
+
+    @Test
+    void shell_runsCommandsFromStdin_andExitsWithTheLastCommandsCode() {
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(
+                    ("# a script\nkv put colour blue\n\nkv get colour -q\nnode\nstatus\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            Run r = run("shell", "--node", node(a));
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("stored 'colour'").contains("blue" + System.lineSeparator()).contains(a.id().hex());
+            assertThat(r.err()).contains("run 'node' from your system shell");
+
+            System.setIn(new java.io.ByteArrayInputStream("kv get nothing-here\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(run("shell", "--node", node(b)).exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
+    void shell_completesVerbsAndSubcommands() throws Exception {
+        assertThat(ShellCommand.complete("sta")).contains("stat", "status").doesNotContain("put");
+        assertThat(ShellCommand.complete("kv ")).contains("get", "put");
+        assertThat(ShellCommand.complete("get --f")).contains("--force");
     }
 }

@@ -10,6 +10,7 @@ import io.shardmesh.common.grpc.ManifestCodec;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.manifest.Manifest;
 import io.shardmesh.proto.v1.SealedMetadata;
 import java.nio.ByteBuffer;
@@ -23,8 +24,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -37,7 +38,7 @@ import reactor.core.scheduler.Scheduler;
  */
 public final class FilePut {
 
-    private static final Logger log = LoggerFactory.getLogger(FilePut.class);
+    private final Logger log;
     /** How long a node that failed an upload is passed over for the shards that follow. */
     static final java.time.Duration FAILED_NODE_COOLDOWN = java.time.Duration.ofSeconds(30);
     /** Chunk ids per Pin request (a node accepts at most 4096). */
@@ -70,17 +71,28 @@ public final class FilePut {
 
     public FilePut(Mesh mesh, TransferConfig config, Scheduler cpu) {
         this.mesh = requireNonNull(mesh, "mesh");
+        this.log = NodeLog.logger(FilePut.class, mesh.owner().id());
         this.config = requireNonNull(config, "config");
         this.cpu = requireNonNull(cpu, "cpu");
     }
 
     /** Stores {@code data} and returns the file id once every shard is placed and pinned. */
     public Mono<Result> put(Options options, Flux<ByteBuffer> data) {
-        return Mono.defer(() -> new Run(options).run(data));
+        return put(options, data, bytes -> { });
+    }
+
+    /**
+     * {@link #put(Options, Flux)}, telling {@code stored} the plaintext bytes of each stripe once
+     * every shard of it is on a node (progress a user can trust; stripes may finish out of order).
+     */
+    public Mono<Result> put(Options options, Flux<ByteBuffer> data, LongConsumer stored) {
+        requireNonNull(stored, "stored");
+        return Mono.defer(() -> new Run(options, stored).run(data));
     }
 
     private final class Run {
         private final Options o;
+        private final LongConsumer stored;
         private final ErasureCodec codec;
         private final Optional<byte[]> key;
         private final Optional<StripeCipher> cipher;
@@ -91,8 +103,9 @@ public final class FilePut {
         private final Map<NodeId, Long> failedUntil = new ConcurrentHashMap<>();
         private long size;
 
-        Run(Options o) {
+        Run(Options o, LongConsumer stored) {
             this.o = o;
+            this.stored = stored;
             this.codec = codecs.computeIfAbsent(o.k() + "+" + o.m(), x -> ErasureCodec.create(o.k(), o.m()));
             this.key = o.encrypt() ? Optional.of(StripeCipher.newKey()) : Optional.empty();
             this.cipher = key.map(StripeCipher::of);
@@ -145,7 +158,7 @@ public final class FilePut {
                     ids.add(Sha256.of(s));
                 }
                 return new CodedStripe(index, shards, ids);
-            }).subscribeOn(cpu).flatMap(this::upload);
+            }).subscribeOn(cpu).flatMap(this::upload).doOnNext(done -> stored.accept(plain.length));
         }
 
         private Mono<StoredStripe> upload(CodedStripe s) {

@@ -1,0 +1,140 @@
+package io.shardmesh.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.jline.reader.Candidate;
+import org.jline.reader.Completer;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.ParsedLine;
+import org.jline.reader.UserInterruptException;
+import org.jline.reader.impl.DefaultParser;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import org.jline.terminal.impl.DumbTerminal;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import picocli.shell.jline3.PicocliJLineCompleter;
+
+/**
+ * {@code shardmesh shell}: a prompt that runs the same commands as the command line, against the
+ * node given once, with line editing, history ({@code $SHARDMESH_HOME/history}) and tab
+ * completion of commands and options. Ctrl-C stops the running command (a {@code get} removes its
+ * partial file); Ctrl-D or {@code exit} leaves. With standard input not a terminal it reads
+ * commands from it, one a line, and exits with the last command's code, as {@code sh} does.
+ */
+@Command(name = "shell", mixinStandardHelpOptions = true,
+        description = "An interactive prompt for the other commands, with history and tab completion.",
+        footer = {"", "Example:", "  shardmesh shell --node 127.0.0.1:7070",
+            "  shardmesh> put photo.jpg", "  shardmesh> ls", "  shardmesh> get 3f1c...e9 -o copy.jpg",
+            "  printf 'status\\nls\\n' | shardmesh shell"})
+final class ShellCommand implements Callable<Integer> {
+
+    /** Commands that run until stopped, or nest: run them from the system shell instead. */
+    private static final Set<String> NOT_HERE = Set.of("shell", "node", "up");
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    GlobalOptions global;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        boolean interactive = System.console() != null;
+        String previousNode = System.getProperty(GlobalOptions.NODE_PROPERTY);
+        System.setProperty(GlobalOptions.NODE_PROPERTY, global.node().toString());
+        int last = ExitCodes.OK;
+        try (Terminal terminal = interactive
+                ? TerminalBuilder.builder().system(true).build()
+                : new DumbTerminal("shardmesh", Terminal.TYPE_DUMB, System.in, System.out, StandardCharsets.UTF_8)) {
+            if (!interactive) {
+                terminal.echo(false);
+            }
+            LineReader reader = LineReaderBuilder.builder()
+                    .terminal(terminal)
+                    .appName("shardmesh")
+                    .parser(new DefaultParser())
+                    .completer(completer())
+                    .variable(LineReader.HISTORY_FILE, history())
+                    .build();
+            Thread worker = Thread.currentThread();
+            terminal.handle(Terminal.Signal.INT, signal -> worker.interrupt());
+            if (interactive && !global.quiet) {
+                out.printf("shardmesh shell on %s. 'help' lists the commands, Tab completes, Ctrl-D leaves.%n", global.node());
+                out.flush();
+            }
+            while (true) {
+                String line;
+                try {
+                    line = reader.readLine(interactive ? "shardmesh> " : "");
+                } catch (UserInterruptException e) {
+                    continue;
+                } catch (EndOfFileException e) {
+                    break;
+                }
+                List<String> words = reader.getParsedLine().words().stream().filter(w -> !w.isEmpty()).toList();
+                if (words.isEmpty() || line.trim().startsWith("#")) {
+                    continue;
+                }
+                if (words.get(0).equals("exit") || words.get(0).equals("quit")) {
+                    break;
+                }
+                if (NOT_HERE.contains(words.get(0))) {
+                    err.printf("shardmesh shell: run '%s' from your system shell, not inside this one%n", words.get(0));
+                    err.flush();
+                    last = ExitCodes.USAGE;
+                    continue;
+                }
+                CommandLine command = ShardmeshCommand.commandLine();
+                command.setOut(out);
+                command.setErr(err);
+                last = command.execute(words.toArray(new String[0]));
+                // A Ctrl-C that landed after the command finished must not interrupt the next one.
+                Thread.interrupted();
+            }
+        } finally {
+            if (previousNode == null) {
+                System.clearProperty(GlobalOptions.NODE_PROPERTY);
+            } else {
+                System.setProperty(GlobalOptions.NODE_PROPERTY, previousNode);
+            }
+        }
+        return last;
+    }
+
+    /** Completes the command tree: verbs, subcommands, options. */
+    static Completer completer() {
+        return new PicocliJLineCompleter(ShardmeshCommand.commandLine().getCommandSpec());
+    }
+
+    /** What Tab offers after {@code line} (for tests). */
+    static List<String> complete(String line) throws IOException {
+        try (Terminal t = new DumbTerminal(InputStream.nullInputStream(), OutputStream.nullOutputStream())) {
+            LineReader reader = LineReaderBuilder.builder().terminal(t).build();
+            List<Candidate> candidates = new ArrayList<>();
+            ParsedLine parsed = new DefaultParser().parse(line, line.length());
+            completer().complete(reader, parsed, candidates);
+            // As the line reader does: offer what starts with the word under the cursor.
+            return candidates.stream().map(Candidate::value).filter(v -> v.startsWith(parsed.word())).toList();
+        }
+    }
+
+    private static Path history() {
+        return ClientMesh.home().resolve("history");
+    }
+}
