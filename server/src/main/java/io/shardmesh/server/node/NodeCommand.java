@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Example:",
             "  shardmesh node --listen 127.0.0.1:7070 --data-dir ~/.shardmesh/node1",
             "  shardmesh node --listen 127.0.0.1:7071 --data-dir ~/.shardmesh/node2 --bootstrap 127.0.0.1:7070",
-            "  shardmesh node --listen 0.0.0.0:7070 --advertise 203.0.113.7:7070 --data-dir /var/lib/shardmesh --max-storage 50GiB"})
+            "  shardmesh node --listen 0.0.0.0:7070 --advertise 203.0.113.7:7070 --data-dir /var/lib/shardmesh --max-storage 50GiB",
+            "  shardmesh node --data-dir ./n1 --metrics 127.0.0.1:9464   (then: curl 127.0.0.1:9464/metrics)"})
 public final class NodeCommand implements Callable<Integer> {
 
     /**
@@ -61,6 +62,10 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Storage quota for chunks, like 10GiB; 0 means unlimited (default).")
     long maxStorage;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).")
+    HostPort metrics;
+
     @Override
     public Integer call() throws Exception {
         SERVER_CALL_LOG.setLevel(java.util.logging.Level.SEVERE);
@@ -72,6 +77,9 @@ public final class NodeCommand implements Callable<Integer> {
                 .bootstrap(bootstrap);
         if (advertise != null) {
             b.advertise(advertise.host(), advertise.port());
+        }
+        if (metrics != null) {
+            b.metrics(metrics);
         }
         ShardmeshNode node;
         try {
@@ -92,6 +100,7 @@ public final class NodeCommand implements Callable<Integer> {
         out.printf("shardmesh node %s listening on %s (advertised %s), data dir %s, quota %s%n",
                 node.id(), node.listenAddress(), node.contact().address(), dataDir,
                 maxStorage == 0 ? "unlimited" : Sizes.format(maxStorage));
+        node.metricsPort().ifPresent(p -> out.printf("metrics at http://%s/metrics%n", new HostPort(metrics.host(), p)));
         out.flush();
         node.awaitTermination();
         stopped.await();

@@ -11,6 +11,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.DhtRecord;
@@ -41,6 +42,7 @@ import io.shardmesh.server.grpc.NodeGrpcService;
 import io.shardmesh.server.grpc.ServerSettings;
 import io.shardmesh.server.identity.NodeKeyFile;
 import io.shardmesh.server.meta.MetadataDb;
+import io.shardmesh.server.metrics.NodeMetrics;
 import io.shardmesh.server.store.ChunkStore;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -54,6 +56,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import reactor.core.Disposable;
@@ -79,6 +82,7 @@ public final class ShardmeshNode implements AutoCloseable {
 
     private static final Logger processLog = NodeLog.logger(ShardmeshNode.class);
     private final Logger log;
+    private final HTTPServer metricsServer;
 
     private final NodeConfig config;
     private final NodeKey key;
@@ -142,6 +146,11 @@ public final class ShardmeshNode implements AutoCloseable {
                         InsecureServerCredentials.create());
         ServerSettings.apply(sb);
         sb.intercept(new CallerAddress());
+        NodeMetrics metrics = b.metrics == null ? null
+                : new NodeMetrics(() -> status().block(Duration.ofSeconds(5)));
+        if (metrics != null) {
+            sb.intercept(metrics.interceptor());
+        }
         List<BindableService> services = List.of(
                 new ChunksGrpcService(chunks),
                 new DhtGrpcService(dht.kademlia()),
@@ -162,6 +171,17 @@ public final class ShardmeshNode implements AutoCloseable {
             throw e;
         }
 
+        if (metrics != null) {
+            try {
+                this.metricsServer = metrics.serve(b.metrics.host(), b.metrics.port());
+            } catch (IOException | RuntimeException e) {
+                server.shutdownNow();
+                channels.close();
+                throw new IOException("cannot serve metrics on " + b.metrics + ": " + e.getMessage(), e);
+            }
+        } else {
+            this.metricsServer = null;
+        }
         int boundPort = boundPort(server);
         this.port = boundPort;
         this.listenAddress = b.serverBuilder != null ? "in-process" : hostPort(config.listenHost(), boundPort);
@@ -304,6 +324,11 @@ public final class ShardmeshNode implements AutoCloseable {
         });
     }
 
+    /** The port of {@code /metrics}, when the node serves metrics. */
+    public OptionalInt metricsPort() {
+        return metricsServer == null ? OptionalInt.empty() : OptionalInt.of(metricsServer.getPort());
+    }
+
     /** Blocks until the server has terminated (after {@link #close()} from elsewhere). */
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
@@ -334,6 +359,9 @@ public final class ShardmeshNode implements AutoCloseable {
         } catch (InterruptedException e) {
             server.shutdownNow();
             Thread.currentThread().interrupt();
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
         }
         channels.close();
         store.close();
@@ -391,6 +419,7 @@ public final class ShardmeshNode implements AutoCloseable {
         private DhtSettings dhtSettings = DhtSettings.defaults();
         private PeerChannels.Factory channelFactory = PeerChannels.NETWORK;
         private TransferConfig transferConfig = TransferConfig.defaults();
+        private HostPort metrics;
 
         private Builder(Path dataDir) {
             this.dataDir = requireNonNull(dataDir, "dataDir");
@@ -400,6 +429,12 @@ public final class ShardmeshNode implements AutoCloseable {
         public Builder listen(String host, int port) {
             this.listenHost = requireNonNull(host, "host");
             this.listenPort = port;
+            return this;
+        }
+
+        /** Serve Prometheus metrics at {@code http://host:port/metrics} (port 0: the OS picks). */
+        public Builder metrics(HostPort address) {
+            this.metrics = requireNonNull(address, "address");
             return this;
         }
 

@@ -1,0 +1,112 @@
+package io.shardmesh.server.metrics;
+
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.shardmesh.server.node.NodeStatus;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * One node's metrics, in a registry of its own (several nodes may share a process): every gRPC
+ * call by method and status code with its latency, the store, the DHT, and the JVM. Served over
+ * HTTP at {@code /metrics} in the Prometheus text format when the node is given {@code --metrics}.
+ */
+public final class NodeMetrics {
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter calls;
+    private final Histogram latency;
+
+    /**
+     * @param status a snapshot of the node, taken once per scrape; it may block (scrapes run on
+     *     the HTTP server's own thread, never on an event loop)
+     */
+    public NodeMetrics(Supplier<NodeStatus> status) {
+        calls = Counter.builder().name("shardmesh_grpc_server_handled_total")
+                .help("gRPC calls this node answered, by method and status code.")
+                .labelNames("method", "code").register(registry);
+        latency = Histogram.builder().name("shardmesh_grpc_server_handling_seconds")
+                .help("Time from a call's start to its status, by method (streams: the whole stream).")
+                .classicOnly()
+                .classicUpperBounds(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+                .labelNames("method").register(registry);
+        Snapshot snapshot = new Snapshot(status);
+        gauge("shardmesh_store_chunks", "Chunks (shards and manifests) stored.", snapshot, NodeStatus::storedChunks);
+        gauge("shardmesh_store_bytes", "Bytes of chunks stored.", snapshot, NodeStatus::storedBytes);
+        gauge("shardmesh_store_quota_bytes", "The storage quota; 0 means unlimited.", snapshot, NodeStatus::maxStorageBytes);
+        gauge("shardmesh_pinned_files", "Files with chunks pinned here.", snapshot, NodeStatus::pinnedFiles);
+        gauge("shardmesh_dht_routing_table_contacts", "Contacts in the routing table.", snapshot, NodeStatus::routingTableSize);
+        gauge("shardmesh_dht_records", "DHT records held.", snapshot, NodeStatus::dhtRecords);
+        gauge("shardmesh_uptime_seconds", "Seconds since the node started.", snapshot, s -> s.uptimeMs() / 1000.0);
+        JvmMetrics.builder().register(registry);
+    }
+
+    private void gauge(String name, String help, Snapshot snapshot, ToDoubleFunction<NodeStatus> value) {
+        GaugeWithCallback.builder().name(name).help(help)
+                .callback(cb -> cb.call(value.applyAsDouble(snapshot.get())))
+                .register(registry);
+    }
+
+    /** Counts and times every call the server answers. */
+    public ServerInterceptor interceptor() {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                    ServerCallHandler<Q, R> next) {
+                String method = call.getMethodDescriptor().getFullMethodName();
+                long start = System.nanoTime();
+                return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                    @Override
+                    public void close(Status status, Metadata trailers) {
+                        calls.labelValues(method, status.getCode().name()).inc();
+                        latency.labelValues(method).observe((System.nanoTime() - start) / 1e9);
+                        super.close(status, trailers);
+                    }
+                }, headers);
+            }
+        };
+    }
+
+    /** Serves {@code /metrics} on {@code host:port} (port 0: the OS picks). */
+    public HTTPServer serve(String host, int port) throws IOException {
+        return HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+    }
+
+    /** The registry (tests read it). */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** One status per scrape, not one per gauge. */
+    private static final class Snapshot {
+        private static final long MAX_AGE_NANOS = Duration.ofMillis(500).toNanos();
+        private final Supplier<NodeStatus> source;
+        private NodeStatus last;
+        private long takenAt;
+
+        Snapshot(Supplier<NodeStatus> source) {
+            this.source = source;
+        }
+
+        synchronized NodeStatus get() {
+            long now = System.nanoTime();
+            if (last == null || now - takenAt > MAX_AGE_NANOS) {
+                last = source.get();
+                takenAt = now;
+            }
+            return last;
+        }
+    }
+}

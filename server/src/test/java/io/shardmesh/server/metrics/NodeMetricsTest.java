@@ -1,0 +1,70 @@
+package io.shardmesh.server.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardmesh.common.net.HostPort;
+import io.shardmesh.proto.v1.KvGetRequest;
+import io.shardmesh.proto.v1.KvGrpc;
+import io.shardmesh.proto.v1.NodeGrpc;
+import io.shardmesh.proto.v1.StatusRequest;
+import io.shardmesh.server.node.ShardmeshNode;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code node --metrics}: Prometheus text with every call by method and code, the store, the DHT and the JVM. */
+class NodeMetricsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void metrics_countCallsByMethodAndCode_andReportTheNode() throws Exception {
+        try (ShardmeshNode node = ShardmeshNode.builder(dir.resolve("n")).listen("127.0.0.1", 0)
+                .metrics(new HostPort("127.0.0.1", 0)).start()) {
+            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
+            try {
+                NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
+                assertThatThrownBy(() -> KvGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .get(KvGetRequest.newBuilder().setKey("absent").build()))
+                        .isInstanceOf(StatusRuntimeException.class);
+            } finally {
+                ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+
+            String text = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.metricsPort().orElseThrow() + "/metrics"))
+                            .timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(text)
+                    .contains("shardmesh_grpc_server_handled_total{code=\"OK\",method=\"shardmesh.v1.Node/Status\"} 1.0")
+                    .contains("shardmesh_grpc_server_handled_total{code=\"NOT_FOUND\",method=\"shardmesh.v1.Kv/Get\"} 1.0")
+                    .contains("shardmesh_grpc_server_handling_seconds_count{method=\"shardmesh.v1.Kv/Get\"} 1")
+                    .contains("shardmesh_store_chunks 0.0")
+                    .contains("shardmesh_dht_routing_table_contacts 0.0")
+                    .contains("jvm_threads_current");
+        }
+    }
+
+    @Test
+    void aMetricsPortInUse_failsTheStartWithTheAddress() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThatThrownBy(() -> ShardmeshNode.builder(dir.resolve("n")).listen("127.0.0.1", 0)
+                    .metrics(new HostPort("127.0.0.1", busy.getLocalPort())).start())
+                    .hasMessageContaining("cannot serve metrics on 127.0.0.1:" + busy.getLocalPort());
+        }
+        // The data dir is usable again: nothing was left open.
+        ShardmeshNode.builder(dir.resolve("n")).listen("127.0.0.1", 0).start().close();
+    }
+}
