@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -36,17 +37,22 @@ public final class NodeTooling {
             Files.copy(source.resolve(f), target.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
         try (var files = Files.list(source)) {
-            for (Path p : files.filter(f -> f.toString().endsWith(".js")).toList()) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".js") || f.toString().endsWith(".mjs")).toList()) {
                 Files.copy(p, target.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        if (!Files.isDirectory(target.resolve("node_modules"))) {
+        // The lockfile as of the last install: a changed lockfile (new or moved deps) installs again,
+        // else a target/ left by an older checkout would lack them.
+        Path stamp = target.resolve("node_modules/.shardmesh-installed-lock.json");
+        byte[] lock = Files.readAllBytes(source.resolve("package-lock.json"));
+        if (!Files.isRegularFile(stamp) || !Arrays.equals(Files.readAllBytes(stamp), lock)) {
             // `npm install` on a copy of the lockfile: it installs the locked versions, and unlike
             // `npm ci` it tolerates the platform packages npm leaves out of lockfiles it writes.
             ProcessResult r = run(target, 300, "npm", "install", "--no-audit", "--no-fund");
             if (r.exitCode() != 0) {
-                throw new IllegalStateException("npm ci failed in " + target + " (exit " + r.exitCode() + "):\n" + r.output());
+                throw new IllegalStateException("npm install failed in " + target + " (exit " + r.exitCode() + "):\n" + r.output());
             }
+            Files.write(stamp, lock);
         }
         installed = target;
         return installed;
