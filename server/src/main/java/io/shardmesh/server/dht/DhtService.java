@@ -46,6 +46,13 @@ public final class DhtService implements AutoCloseable {
     /** Retry of an empty routing table: from 1 s, doubling, at most every 5 minutes. */
     static final Duration REJOIN_FIRST_BACKOFF = Duration.ofSeconds(1);
     static final Duration REJOIN_MAX_BACKOFF = Duration.ofMinutes(5);
+    /**
+     * Self-lookups again this long after a join, then this long after that. Nodes that join
+     * through the same seed at the same moment are unknown to it when it answers their first
+     * lookups (it adds a caller only after pinging it back); without these they would find
+     * each other only at the next gossip round, minutes later.
+     */
+    static final List<Duration> JOIN_SETTLE_LOOKUPS = List.of(Duration.ofSeconds(2), Duration.ofSeconds(10));
     /** Most UTF-8 bytes of a Kv key. */
     public static final int MAX_KV_KEY_BYTES = 256;
 
@@ -93,12 +100,17 @@ public final class DhtService implements AutoCloseable {
      */
     public void start() {
         timers.add(join()
-                .subscribe(n -> {
+                .doOnNext(n -> {
                     if (n >= 0) {
                         log.info("joined the DHT: {} contacts in the routing table", n);
                     }
-                },
-                        e -> log.debug("join stopped: {}", e.getMessage())));
+                })
+                .filter(n -> n > 0)
+                .flatMapMany(n -> Flux.fromIterable(JOIN_SETTLE_LOOKUPS)
+                        .concatMap(delay -> Mono.delay(delay, timer)
+                                .then(kademlia.lookupNode(nodeKey.id()))
+                                .onErrorResume(e -> Mono.empty())))
+                .subscribe(x -> { }, e -> log.debug("join stopped: {}", e.getMessage())));
         every(PEER_FLUSH_INTERVAL, () -> Mono.fromRunnable(peers::flush).subscribeOn(blocking), "saving peers");
         every(settings.gossipInterval(), kademlia::gossip, "gossip");
         every(settings.maintenanceInterval(), () -> kademlia.refreshStaleBuckets()

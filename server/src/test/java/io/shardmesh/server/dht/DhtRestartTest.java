@@ -44,18 +44,18 @@ class DhtRestartTest {
             ShardmeshNode first = mesh.start(dir.resolve("first"), 30_010, DhtSettings.defaults(), b -> b);
             ShardmeshNode second = mesh.start(dir.resolve("second"), 30_011,
                     DhtSettings.defaults().withBootstrap(List.of(InProcessMesh.address(first))), b -> b);
-            Await.until("the second node to join through the first", Duration.ofSeconds(20),
+            Await.until("the second node to join through the first", Duration.ofSeconds(60),
                     () -> second.dht().kademlia().table().entry(first.id()).isPresent());
             second.close();
 
             // Same data dir, no --bootstrap: the saved peer table is enough.
             ShardmeshNode again = mesh.start(dir.resolve("second"), 30_011, DhtSettings.defaults(), b -> b);
             assertThat(again.id()).isEqualTo(second.id());
-            Await.until("the restarted node to rejoin its saved peer", Duration.ofSeconds(20),
+            Await.until("the restarted node to rejoin its saved peer", Duration.ofSeconds(60),
                     () -> again.dht().kademlia().table().entry(first.id()).isPresent());
             // The first node learns the restarted one as it keeps calling (its check of the old
             // instance may have failed while that one was stopping).
-            Await.until("the first node to learn the restarted one", Duration.ofSeconds(20), () -> {
+            Await.until("the first node to learn the restarted one", Duration.ofSeconds(60), () -> {
                 again.dht().kademlia().lookupNode(first.id()).block(Duration.ofSeconds(5));
                 return first.dht().kademlia().table().entry(again.id()).isPresent();
             });

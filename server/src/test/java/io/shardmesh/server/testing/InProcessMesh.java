@@ -33,6 +33,7 @@ public final class InProcessMesh implements AutoCloseable {
     private final Map<String, String> serverNames = new ConcurrentHashMap<>();
     private final Set<String> blackholed = ConcurrentHashMap.newKeySet();
     private final Set<String> down = ConcurrentHashMap.newKeySet();
+    private final Map<String, java.time.Duration> slowPings = new ConcurrentHashMap<>();
     private final List<ShardmeshNode> nodes = new ArrayList<>();
     private final AtomicInteger nextPort = new AtomicInteger(20_000);
 
@@ -102,6 +103,14 @@ public final class InProcessMesh implements AutoCloseable {
         blackholed.remove(node.contact().address());
     }
 
+    /**
+     * The node at {@code address} (it may not have started yet) answers {@code Dht.Ping} only
+     * after {@code delay}, as a far-away or overloaded peer would: callers learn it late.
+     */
+    public void slowPings(String address, java.time.Duration delay) {
+        slowPings.put(address, delay);
+    }
+
     public boolean silenced(ShardmeshNode node) {
         return blackholed.contains(node.contact().address());
     }
@@ -118,9 +127,34 @@ public final class InProcessMesh implements AutoCloseable {
                     call.close(io.grpc.Status.UNAVAILABLE.withDescription("node is down (test)"), new Metadata());
                     return new ServerCall.Listener<>() { };
                 }
+                java.time.Duration delay = slowPings.get(address);
+                if (delay != null && call.getMethodDescriptor().getFullMethodName().equals("shardmesh.v1.Dht/Ping")) {
+                    return next.startCall(new Delayed<>(call, delay), headers);
+                }
                 return next.startCall(call, headers);
             }
         };
+    }
+
+    /** A call whose answer (message and status, in order) leaves {@code delay} late. */
+    private static final class Delayed<Q, A> extends io.grpc.ForwardingServerCall.SimpleForwardingServerCall<Q, A> {
+        private java.util.concurrent.CompletableFuture<Void> tail;
+
+        Delayed(ServerCall<Q, A> call, java.time.Duration delay) {
+            super(call);
+            tail = java.util.concurrent.CompletableFuture.runAsync(() -> { },
+                    java.util.concurrent.CompletableFuture.delayedExecutor(delay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        }
+
+        @Override
+        public synchronized void sendMessage(A message) {
+            tail = tail.thenRun(() -> super.sendMessage(message));
+        }
+
+        @Override
+        public synchronized void close(io.grpc.Status status, Metadata trailers) {
+            tail = tail.thenRun(() -> super.close(status, trailers));
+        }
     }
 
     @Override
