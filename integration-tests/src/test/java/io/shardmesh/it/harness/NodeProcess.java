@@ -58,8 +58,13 @@ public final class NodeProcess implements AutoCloseable {
      * listens and its health service answers SERVING.
      */
     public static NodeProcess start(Path dataDir, String... extraArgs) throws IOException, InterruptedException {
+        return start(dataDir, 0, extraArgs);
+    }
+
+    /** As {@link #start(Path, String...)}, on 127.0.0.1:{@code port} (0: the OS picks). */
+    public static NodeProcess start(Path dataDir, int port, String... extraArgs) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        List<String> args = new ArrayList<>(List.of("node", "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString()));
+        List<String> args = new ArrayList<>(List.of("node", "--listen", "127.0.0.1:" + port, "--data-dir", dataDir.toString()));
         args.addAll(List.of(extraArgs));
         Files.createDirectories(dataDir);
         Path log = dataDir.resolveSibling(dataDir.getFileName() + ".stderr.log");

@@ -130,12 +130,18 @@ public final class ProcessMesh implements AutoCloseable {
         return node(i).terminate(30);
     }
 
-    /** Starts node {@code i} again on its data dir, without {@code --bootstrap}. */
+    /**
+     * Starts node {@code i} again on its data dir, without {@code --bootstrap}, so it rejoins
+     * from the peers it saved. It listens on the port the OS gave it at first start, as a
+     * deployed node with a fixed {@code --listen} port does: peers keep a node's verified
+     * address (a claim of a new one is not trusted) and provider records name it, so a node
+     * that came back elsewhere would not be found until those age out.
+     */
     public NodeProcess restart(int i) throws IOException, InterruptedException {
         if (isRunning(i)) {
             throw new IllegalStateException("node " + i + " is still running");
         }
-        nodes[i] = NodeProcess.start(dataDir(i), nodeArgs.toArray(String[]::new));
+        nodes[i] = NodeProcess.start(dataDir(i), nodes[i].port(), nodeArgs.toArray(String[]::new));
         return nodes[i];
     }
 
