@@ -1,17 +1,21 @@
 package io.shardmesh.it.process;
 
+import static io.shardmesh.it.harness.StoredFile.CLI_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardmesh.it.harness.Cli;
-import io.shardmesh.it.harness.FileShares;
 import io.shardmesh.it.harness.NodeProcess;
 import io.shardmesh.it.harness.ProcessMesh;
+import io.shardmesh.it.harness.StoredFile;
 import io.shardmesh.it.harness.TestFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +31,6 @@ class StripeLossAndRejoinIT {
 
     static final int K = 3;
     static final int M = 2;
-    static final Duration CLI_TIMEOUT = Duration.ofSeconds(120);
 
     @TempDir
     Path dir;
@@ -46,35 +49,19 @@ class StripeLossAndRejoinIT {
         mesh = ProcessMesh.start(dir.resolve("mesh"), 5);
         Cli cli = new Cli(dir.resolve("cli"));
         Path original = TestFiles.random(dir.resolve("original.bin"), 4L << 20, 7);
-        String sha = TestFiles.sha256(original);
         int b = 1;
-        Cli.Result put = cli.run(CLI_TIMEOUT, "put", original.toString(), "-k", "" + K, "-m", "" + M,
-                "--shard-size", "256KiB", "--node", mesh.node(0).address());
-        assertThat(put.exitCode()).as(put.describe()).isZero();
-        String fileId = put.stdout().trim();
-        Cli.Result stat = cli.run(CLI_TIMEOUT, "stat", fileId, "--json", "--node", mesh.node(b).address());
-        assertThat(stat.exitCode()).as(stat.describe()).isZero();
-        FileShares shares = FileShares.parse(stat.stdout());
+        StoredFile file = StoredFile.put(cli, mesh, 0, original, K, M, "256KiB");
+        String fileId = file.fileId();
 
-        // m + 1 holders of distinct shards of stripe 0, not B (the CLI's node). At least one
-        // node that stays up keeps the manifest, so the failure is the stripe's, not the manifest's.
-        List<Integer> victims = new ArrayList<>();
-        List<String> theirShards = new ArrayList<>();
-        for (int shard = 0; shard < K + M; shard++) {
-            for (int port : shares.holderPorts(0, shard)) {
-                int i = mesh.indexOfPort(port);
-                if (i >= 0 && i != b && !victims.contains(i) && victims.size() < M + 1) {
-                    victims.add(i);
-                    theirShards.add(shares.chunkId(0, shard));
-                }
-            }
+        // m + 1 holders of distinct shards of stripe 0, not B (the CLI's node), and not every
+        // node that keeps the manifest, so the failure is the stripe's, not the manifest's.
+        Set<Integer> spared = new HashSet<>(Set.of(b));
+        if (!mesh.holds(b, fileId)) {
+            spared.add(IntStream.range(0, mesh.size()).filter(i -> mesh.holds(i, fileId)).findFirst().orElseThrow());
         }
-        assertThat(victims).as("m + 1 distinct holders of stripe 0 besides node B").hasSize(M + 1);
-        boolean manifestSurvives = false;
-        for (int i = 0; i < mesh.size(); i++) {
-            manifestSurvives |= !victims.contains(i) && mesh.holds(i, fileId);
-        }
-        assertThat(manifestSurvives).as("a node outside " + victims + " keeps the manifest").isTrue();
+        List<StoredFile.Holder> holders = file.distinctHolders(mesh, 0, M + 1, spared);
+        assertThat(holders).as("m + 1 distinct holders of stripe 0 outside " + spared).hasSize(M + 1);
+        List<Integer> victims = holders.stream().map(StoredFile.Holder::node).toList();
         List<String> oldIds = new ArrayList<>();
         for (int v : victims) {
             oldIds.add(mesh.node(v).nodeId());
@@ -111,10 +98,9 @@ class StripeLossAndRejoinIT {
         Cli.Result back = cli.run(CLI_TIMEOUT, "get", fileId, "-o", out.resolve("back.bin").toString(),
                 "--node", mesh.node(b).address());
         assertThat(back.exitCode()).as(back.describe()).isZero();
-        assertThat(TestFiles.sha256(out.resolve("back.bin"))).isEqualTo(sha);
-        for (int idx = 0; idx < victims.size(); idx++) {
-            assertThat(mesh.holds(victims.get(idx), theirShards.get(idx)))
-                    .as("node %d still holds its shard of stripe 0", victims.get(idx)).isTrue();
+        assertThat(TestFiles.sha256(out.resolve("back.bin"))).isEqualTo(file.sha256());
+        for (StoredFile.Holder h : holders) {
+            assertThat(mesh.holds(h.node(), h.chunkId())).as("node %d still holds its shard of stripe 0", h.node()).isTrue();
         }
         System.out.printf("MESH get after the restarts: %d ms%n", back.took().toMillis());
     }
