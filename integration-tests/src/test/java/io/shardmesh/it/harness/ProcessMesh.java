@@ -1,8 +1,6 @@
 package io.shardmesh.it.harness;
 
 import io.grpc.StatusRuntimeException;
-import io.shardmesh.proto.v1.ChunksGrpc;
-import io.shardmesh.proto.v1.HasChunksRequest;
 import io.shardmesh.proto.v1.ListPeersRequest;
 import io.shardmesh.proto.v1.NodeGrpc;
 import io.shardmesh.proto.v1.PeerInfo;
@@ -153,8 +151,7 @@ public final class ProcessMesh implements AutoCloseable {
 
     /** Whether node {@code i} holds chunk {@code chunkId} (Chunks.HasChunks). */
     public boolean holds(int i, String chunkId) {
-        return ChunksGrpc.newBlockingStub(node(i).channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .hasChunks(HasChunksRequest.newBuilder().addChunkIds(chunkId).build()).getHeldChunkIdsList().contains(chunkId);
+        return ChunkCalls.held(node(i).channel(), List.of(chunkId), CALL_DEADLINE).contains(chunkId);
     }
 
     /** Node {@code i}'s peer table. */

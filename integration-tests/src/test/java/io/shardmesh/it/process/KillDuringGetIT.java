@@ -4,6 +4,7 @@ import static io.shardmesh.it.harness.StoredFile.CLI_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardmesh.it.harness.Cli;
+import io.shardmesh.it.harness.ProcessCleanup;
 import io.shardmesh.it.harness.ProcessMesh;
 import io.shardmesh.it.harness.StoredFile;
 import io.shardmesh.it.harness.TestFiles;
@@ -14,8 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,18 +40,12 @@ class KillDuringGetIT {
     @TempDir
     Path dir;
 
-    ProcessMesh mesh;
-
-    @AfterEach
-    void stopMesh() throws Exception {
-        if (mesh != null) {
-            mesh.close();
-        }
-    }
+    @RegisterExtension
+    final ProcessCleanup cleanup = new ProcessCleanup();
 
     @Test
     void holderKilledMidGet_getCompletes_identicalBytes() throws Exception {
-        mesh = ProcessMesh.start(dir.resolve("mesh"), 5);
+        ProcessMesh mesh = cleanup.add(ProcessMesh.start(dir.resolve("mesh"), 5));
         Cli cli = new Cli(dir.resolve("cli"));
         Path original = TestFiles.random(dir.resolve("original.bin"), SIZE, 1234);
         int b = 1;

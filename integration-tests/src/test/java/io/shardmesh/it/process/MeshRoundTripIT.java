@@ -4,14 +4,15 @@ import static io.shardmesh.it.harness.StoredFile.CLI_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardmesh.it.harness.Cli;
+import io.shardmesh.it.harness.ProcessCleanup;
 import io.shardmesh.it.harness.ProcessMesh;
 import io.shardmesh.it.harness.StoredFile;
 import io.shardmesh.it.harness.TestFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,18 +27,12 @@ class MeshRoundTripIT {
     @TempDir
     Path dir;
 
-    ProcessMesh mesh;
-
-    @AfterEach
-    void stopMesh() throws Exception {
-        if (mesh != null) {
-            mesh.close();
-        }
-    }
+    @RegisterExtension
+    final ProcessCleanup cleanup = new ProcessCleanup();
 
     @Test
     void putThroughA_getThroughB_identical_evenWithMHoldersOfAStripeKilled() throws Exception {
-        mesh = ProcessMesh.start(dir.resolve("mesh"), 5);
+        ProcessMesh mesh = cleanup.add(ProcessMesh.start(dir.resolve("mesh"), 5));
         Cli cli = new Cli(dir.resolve("cli"));
         Path original = TestFiles.random(dir.resolve("original.bin"), 8L << 20, 42);
         int b = 1;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardmesh.it.harness.Cli;
 import io.shardmesh.it.harness.NodeProcess;
+import io.shardmesh.it.harness.ProcessCleanup;
 import io.shardmesh.it.harness.ProcessMesh;
 import io.shardmesh.it.harness.StoredFile;
 import io.shardmesh.it.harness.TestFiles;
@@ -17,8 +18,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,18 +36,12 @@ class StripeLossAndRejoinIT {
     @TempDir
     Path dir;
 
-    ProcessMesh mesh;
-
-    @AfterEach
-    void stopMesh() throws Exception {
-        if (mesh != null) {
-            mesh.close();
-        }
-    }
+    @RegisterExtension
+    final ProcessCleanup cleanup = new ProcessCleanup();
 
     @Test
     void mPlusOneHoldersKilled_getFailsUnavailable_thenRestartedWithoutBootstrap_theyRejoinAndServe() throws Exception {
-        mesh = ProcessMesh.start(dir.resolve("mesh"), 5);
+        ProcessMesh mesh = cleanup.add(ProcessMesh.start(dir.resolve("mesh"), 5));
         Cli cli = new Cli(dir.resolve("cli"));
         Path original = TestFiles.random(dir.resolve("original.bin"), 4L << 20, 7);
         int b = 1;
