@@ -14,6 +14,11 @@ public final class Main {
         if (System.getProperty("shardmesh.log.level") == null) {
             System.setProperty("shardmesh.log.level", a.contains("-v") || a.contains("--verbose") ? "DEBUG" : serving ? "INFO" : "WARN");
         }
+        // A fan-out that failed cancels its other calls; their late errors reach Reactor after the
+        // command has failed and said why in one line. Without this hook Reactor prints each of
+        // them as an ERROR with a stack trace, which breaks the one-line error contract.
+        reactor.core.publisher.Hooks.onErrorDropped(e -> org.slf4j.LoggerFactory.getLogger(Main.class)
+                .debug("error after the command had already failed: {}", e.toString()));
         System.exit(ShardmeshCommand.commandLine().execute(args));
     }
 }
