@@ -174,7 +174,7 @@ public final class FilePut {
                 ranked.add(r);
             }
             return Flux.range(0, s.ids().size())
-                    .flatMap(j -> uploadShard(s, j, ranked.get(j), 0), s.ids().size())
+                    .flatMap(j -> uploadShard(s, j, ranked.get(j), 0, null), s.ids().size())
                     .collectList()
                     .map(placed -> {
                         Contact[] holders = new Contact[s.ids().size()];
@@ -183,10 +183,14 @@ public final class FilePut {
                     });
         }
 
-        private Mono<Placed> uploadShard(CodedStripe s, int j, List<Contact> ranked, int attempt) {
+        private Mono<Placed> uploadShard(CodedStripe s, int j, List<Contact> ranked, int attempt, Throwable last) {
             if (attempt >= Math.min(config.uploadAttempts(), ranked.size())) {
-                return Mono.error(MeshException.unavailable("stripe " + s.index() + ": shard " + j + " of "
-                        + s.ids().size() + " could not be stored on any of " + attempt + " node(s) tried"));
+                // Say why the last node refused: "quota full" is the user's to fix, not a network fault.
+                String why = "stripe " + s.index() + ": shard " + j + " of " + s.ids().size()
+                        + " could not be stored on any of " + attempt + " node(s) tried"
+                        + (last == null ? "" : "; last: " + last.getMessage());
+                return Mono.error(last instanceof MeshException me && me.kind() == io.shardmesh.common.error.ErrorKind.RESOURCE_EXHAUSTED
+                        ? MeshException.resourceExhausted(why) : MeshException.unavailable(why, last));
             }
             Contact to = ranked.get(attempt);
             return mesh.putChunk(to, s.ids().get(j), s.shards()[j])
@@ -197,7 +201,7 @@ public final class FilePut {
                         }
                         log.info("stripe {} shard {}: {} failed ({}); trying the next node", s.index(), j, to, e.getMessage());
                         failedUntil.put(to.id(), mesh.clock().millis() + FAILED_NODE_COOLDOWN.toMillis());
-                        return uploadShard(s, j, ranked, attempt + 1);
+                        return uploadShard(s, j, ranked, attempt + 1, e);
                     });
         }
 

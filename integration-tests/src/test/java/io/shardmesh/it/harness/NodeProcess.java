@@ -1,88 +1,185 @@
 package io.shardmesh.it.harness;
 
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * A real node JVM started with the CLI jar ({@code java -jar shardmesh-cli.jar node ...}) on
- * 127.0.0.1 with an OS-picked port. The port and id are read from the node's one startup line.
+ * 127.0.0.1 with an OS-picked port. The port and id are read from the node's one startup line;
+ * {@link #start} returns once the node's gRPC health service also answers SERVING.
  * {@link #close()} always ends the process (SIGKILL if SIGTERM was not enough).
  */
 public final class NodeProcess implements AutoCloseable {
 
+    /** Generous: several JVMs start at once on 2 cores shared with other builds. */
+    static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
     private static final Pattern STARTED = Pattern.compile("^shardmesh node ([0-9a-f]{64}) listening on 127\\.0\\.0\\.1:(\\d+)");
 
     private final Process process;
+    private final Path dataDir;
     private final Path log;
     private final String nodeId;
     private final int port;
+    private final Duration startup;
+    private ManagedChannel channel;
+    private volatile boolean serving;
 
-    private NodeProcess(Process process, Path log, String nodeId, int port) {
+    private NodeProcess(Process process, Path dataDir, Path log, String nodeId, int port, Duration startup) {
         this.process = process;
+        this.dataDir = dataDir;
         this.log = log;
         this.nodeId = nodeId;
         this.port = port;
+        this.startup = startup;
     }
 
-    /** Starts a node on 127.0.0.1:0 with {@code dataDir} and extra flags, and waits for it to listen. */
+    /**
+     * Starts a node on 127.0.0.1:0 with {@code dataDir} and extra flags, and waits until it
+     * listens and its health service answers SERVING.
+     */
     public static NodeProcess start(Path dataDir, String... extraArgs) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Paths.javaBin().toString(), "-Xmx256m",
-                "-jar", Paths.cliJar().toString(), "node", "--listen", "127.0.0.1:0",
-                "--data-dir", dataDir.toString()));
-        cmd.addAll(List.of(extraArgs));
+        return start(dataDir, 0, extraArgs);
+    }
+
+    /** As {@link #start(Path, String...)}, on 127.0.0.1:{@code port} (0: the OS picks). */
+    public static NodeProcess start(Path dataDir, int port, String... extraArgs) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        List<String> args = new ArrayList<>(List.of("node", "--listen", "127.0.0.1:" + port, "--data-dir", dataDir.toString()));
+        args.addAll(List.of(extraArgs));
         Files.createDirectories(dataDir);
         Path log = dataDir.resolveSibling(dataDir.getFileName() + ".stderr.log");
-        Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+        // Appended, so the log of a node restarted on the same data dir tells its whole story.
+        Process p = new ProcessBuilder(Jvm.cli(args)).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         p.getOutputStream().close();
-        CompletableFuture<Matcher> started = CompletableFuture.supplyAsync(() -> {
-            try {
-                BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                String line;
-                while ((line = r.readLine()) != null) {
-                    Matcher m = STARTED.matcher(line);
-                    if (m.find()) {
-                        return m;
-                    }
-                }
-                return null;
-            } catch (IOException e) {
-                return null;
-            }
-        });
+        CompletableFuture<Matcher> started = CompletableFuture.supplyAsync(() -> readStartLine(p));
+        NodeProcess node = null;
         try {
-            Matcher m = started.get(60, TimeUnit.SECONDS);
+            Matcher m = started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             if (m == null) {
                 p.waitFor(5, TimeUnit.SECONDS);
                 throw new IllegalStateException("node exited before listening (exit " + (p.isAlive() ? "?" : p.exitValue())
                         + "); stderr:\n" + Files.readString(log));
             }
-            return new NodeProcess(p, log, m.group(1), Integer.parseInt(m.group(2)));
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            p.destroyForcibly();
-            throw new IllegalStateException("node did not start in 60 s; stderr:\n" + Files.readString(log), e);
+            node = new NodeProcess(p, dataDir, log, m.group(1), Integer.parseInt(m.group(2)),
+                    Duration.ofNanos(System.nanoTime() - t0));
+            node.awaitServing(t0 + START_TIMEOUT.toNanos());
+            return node;
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("node did not start in " + START_TIMEOUT.toSeconds() + " s; stderr:\n"
+                    + Files.readString(log), e);
+        } finally {
+            if (node == null || !node.serving) {
+                if (node != null) {
+                    node.closeChannel();
+                }
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
         }
+    }
+
+    /** Reads stdout up to the startup line, then keeps draining it so the node never blocks on a full pipe. */
+    private static Matcher readStartLine(Process p) {
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = r.readLine()) != null) {
+                Matcher m = STARTED.matcher(line);
+                if (m.find()) {
+                    Thread drain = new Thread(() -> {
+                        try {
+                            while (r.readLine() != null) {
+                                // Nothing else on stdout matters; the node logs to stderr.
+                            }
+                        } catch (IOException ignored) {
+                            // The process ended.
+                        }
+                    }, "node-stdout-drain");
+                    drain.setDaemon(true);
+                    drain.start();
+                    return m;
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void awaitServing(long deadlineNanos) throws InterruptedException, IOException {
+        StatusRuntimeException last = null;
+        while (System.nanoTime() < deadlineNanos && process.isAlive()) {
+            try {
+                if (HealthGrpc.newBlockingStub(channel()).withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING) {
+                    serving = true;
+                    return;
+                }
+            } catch (StatusRuntimeException e) {
+                last = e;
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("node " + address() + " listened but its health never answered SERVING ("
+                + (last == null ? "process alive: " + process.isAlive() : last.getStatus()) + "); stderr:\n" + stderr());
     }
 
     public int port() {
         return port;
     }
 
+    /** {@code 127.0.0.1:port}, for {@code --node} and {@code --bootstrap}. */
+    public String address() {
+        return "127.0.0.1:" + port;
+    }
+
     public String nodeId() {
         return nodeId;
     }
 
+    public Path dataDir() {
+        return dataDir;
+    }
+
     public Process process() {
         return process;
+    }
+
+    /** From exec to health SERVING. */
+    public Duration startup() {
+        return startup;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** A channel to the node, made on first use and shut down with the node. Give every call a deadline. */
+    public synchronized ManagedChannel channel() {
+        if (channel == null) {
+            channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                    .maxInboundMessageSize(4 << 20).build();
+        }
+        return channel;
     }
 
     /** What the node logged to stderr so far. */
@@ -96,22 +193,40 @@ public final class NodeProcess implements AutoCloseable {
         if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             throw new IllegalStateException("node did not stop within " + timeoutSeconds + " s of SIGTERM");
         }
+        closeChannel();
         return process.exitValue();
     }
 
-    /** SIGKILL (kill -9) and wait. */
+    /** SIGKILL (kill -9) and wait until the process is gone. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("node " + address() + " still alive 30 s after SIGKILL");
+        }
+        closeChannel();
+    }
+
+    private synchronized void closeChannel() {
+        if (channel != null) {
+            channel.shutdownNow();
+            channel = null;
+        }
     }
 
     @Override
     public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                kill();
+        try {
+            if (process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                    kill();
+                }
             }
+        } finally {
+            if (process.isAlive()) {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            closeChannel();
         }
     }
 }

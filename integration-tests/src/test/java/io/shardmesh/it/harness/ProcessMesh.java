@@ -1,103 +1,205 @@
 package io.shardmesh.it.harness;
 
-import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.shardmesh.proto.v1.ListPeersRequest;
 import io.shardmesh.proto.v1.NodeGrpc;
+import io.shardmesh.proto.v1.PeerInfo;
+import io.shardmesh.proto.v1.PeerStatus;
 import io.shardmesh.proto.v1.StatusRequest;
+import io.shardmesh.proto.v1.StatusResponse;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Several real node processes on loopback: the first on its own, the others bootstrapped to it,
- * returned once every node's routing table holds all the others.
- * {@link #close()} ends every process that started, also when starting the mesh failed.
+ * N node JVMs on loopback, each with its own data dir under one root: node 0 first, the others
+ * bootstrapped to it. A node can be killed (SIGKILL), stopped (SIGTERM) and restarted by index;
+ * a restart reuses the data dir and passes no {@code --bootstrap}, so the node rejoins from the
+ * peers it saved (and gets a new OS-picked port). {@link #close()} always ends every process.
  */
 public final class ProcessMesh implements AutoCloseable {
 
-    private final List<NodeProcess> nodes = new ArrayList<>();
+    /** Deadline of the harness's own unary calls to a node. */
+    public static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
 
-    private ProcessMesh() {
+    private final Path root;
+    private final List<String> nodeArgs;
+    private final NodeProcess[] nodes;
+
+    private ProcessMesh(Path root, List<String> nodeArgs, int size) {
+        this.root = root;
+        this.nodeArgs = List.copyOf(nodeArgs);
+        this.nodes = new NodeProcess[size];
     }
 
     /**
-     * Starts {@code count} nodes with data dirs {@code dir/n1..nN}, one after the other, and waits
-     * up to {@code settle} for every node to know all the others.
+     * Starts {@code size} nodes with {@code nodeArgs} and returns once node 0 sees every other
+     * node online in its peer table.
      */
-    public static ProcessMesh start(Path dir, int count, Duration settle) throws Exception {
-        ProcessMesh mesh = new ProcessMesh();
-        long end = System.nanoTime() + settle.toNanos();
+    public static ProcessMesh start(Path root, int size, String... nodeArgs) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        ProcessMesh mesh = new ProcessMesh(root, List.of(nodeArgs), size);
+        boolean ok = false;
         try {
-            NodeProcess first = NodeProcess.start(dir.resolve("n1"));
-            mesh.nodes.add(first);
-            for (int i = 2; i <= count; i++) {
-                NodeProcess next = NodeProcess.start(dir.resolve("n" + i), "--bootstrap", "127.0.0.1:" + first.port());
-                mesh.nodes.add(next);
-                // One at a time: a joining node's self-lookup reaches every node already in, so
-                // they learn it. Two nodes joining at once can miss each other until the next
-                // gossip round (minutes), as in any Kademlia network.
-                awaitRoutingTable(next, i - 1, end, settle);
-            }
-            for (NodeProcess n : mesh.nodes) {
-                awaitRoutingTable(n, count - 1, end, settle);
-            }
-            return mesh;
-        } catch (Exception | Error e) {
-            mesh.close();
-            throw e;
-        }
-    }
-
-    /** The nodes, the bootstrap node first. */
-    public List<NodeProcess> nodes() {
-        return List.copyOf(nodes);
-    }
-
-    private static void awaitRoutingTable(NodeProcess n, int contacts, long endNanos, Duration settle) throws Exception {
-        ManagedChannel ch = Channels.open(n.port());
-        try {
-            while (NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .status(StatusRequest.getDefaultInstance()).getRoutingTableSize() < contacts) {
-                if (System.nanoTime() > endNanos) {
-                    throw new IllegalStateException("node " + n.nodeId() + " did not learn " + contacts
-                            + " other node(s) within " + settle);
+            mesh.nodes[0] = NodeProcess.start(mesh.dataDir(0), nodeArgs);
+            String seed = mesh.nodes[0].address();
+            ExecutorService starters = Executors.newFixedThreadPool(Math.max(1, size - 1));
+            try {
+                List<Future<NodeProcess>> started = new ArrayList<>();
+                for (int i = 1; i < size; i++) {
+                    List<String> args = new ArrayList<>(mesh.nodeArgs);
+                    args.addAll(List.of("--bootstrap", seed));
+                    Path dir = mesh.dataDir(i);
+                    started.add(starters.submit(() -> NodeProcess.start(dir, args.toArray(String[]::new))));
                 }
-                Thread.sleep(200);
+                Exception failure = null;
+                for (int i = 1; i < size; i++) {
+                    try {
+                        mesh.nodes[i] = started.get(i - 1).get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        failure = failure == null ? e : failure;
+                    }
+                }
+                if (failure != null) {
+                    throw new IllegalStateException("a node of the mesh did not start", failure.getCause());
+                }
+            } finally {
+                starters.shutdownNow();
+                starters.awaitTermination(NodeProcess.START_TIMEOUT.toSeconds() + 30, TimeUnit.SECONDS);
             }
+            mesh.awaitOnlinePeers(0, size - 1, Duration.ofSeconds(60));
+            ok = true;
+            System.out.printf("MESH %d node processes up and connected in %d ms (node start-up %s ms)%n", size,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                    java.util.Arrays.stream(mesh.nodes).map(n -> String.valueOf(n.startup().toMillis())).toList());
+            return mesh;
         } finally {
-            Channels.close(ch);
+            if (!ok) {
+                mesh.close();
+            }
         }
     }
 
+    public int size() {
+        return nodes.length;
+    }
+
+    /** The data dir of node {@code i}, whether it runs or not. */
+    public Path dataDir(int i) {
+        return root.resolve("n" + i);
+    }
+
+    /** Node {@code i}, which must be running. */
+    public NodeProcess node(int i) {
+        NodeProcess n = nodes[i];
+        if (n == null || !n.isAlive()) {
+            throw new IllegalStateException("node " + i + " is not running");
+        }
+        return n;
+    }
+
+    public boolean isRunning(int i) {
+        return nodes[i] != null && nodes[i].isAlive();
+    }
+
+    /** The index of the running node with this port, or -1. */
+    public int indexOfPort(int port) {
+        for (int i = 0; i < nodes.length; i++) {
+            if (nodes[i] != null && nodes[i].port() == port) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** SIGKILL node {@code i}: no shutdown hook, no flush, like a power cut of the process. */
+    public void kill(int i) throws InterruptedException {
+        node(i).kill();
+    }
+
+    /** SIGTERM node {@code i}; its exit code. */
+    public int terminate(int i) throws InterruptedException {
+        return node(i).terminate(30);
+    }
+
+    /**
+     * Starts node {@code i} again on its data dir, without {@code --bootstrap}, so it rejoins
+     * from the peers it saved. It listens on the port the OS gave it at first start, as a
+     * deployed node with a fixed {@code --listen} port does: peers keep a node's verified
+     * address (a claim of a new one is not trusted) and provider records name it, so a node
+     * that came back elsewhere would not be found until those age out.
+     */
+    public NodeProcess restart(int i) throws IOException, InterruptedException {
+        if (isRunning(i)) {
+            throw new IllegalStateException("node " + i + " is still running");
+        }
+        nodes[i] = NodeProcess.start(dataDir(i), nodes[i].port(), nodeArgs.toArray(String[]::new));
+        return nodes[i];
+    }
+
+    /** Node {@code i}'s status. */
+    public StatusResponse status(int i) {
+        return NodeGrpc.newBlockingStub(node(i).channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .status(StatusRequest.getDefaultInstance());
+    }
+
+    /** Whether node {@code i} holds chunk {@code chunkId} (Chunks.HasChunks). */
+    public boolean holds(int i, String chunkId) {
+        return ChunkCalls.held(node(i).channel(), List.of(chunkId), CALL_DEADLINE).contains(chunkId);
+    }
+
+    /** Node {@code i}'s peer table. */
+    public List<PeerInfo> peers(int i) {
+        return NodeGrpc.newBlockingStub(node(i).channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .listPeers(ListPeersRequest.getDefaultInstance()).getPeersList();
+    }
+
+    /** Waits until node {@code i} lists at least {@code min} peers online; returns them. */
+    public List<PeerInfo> awaitOnlinePeers(int i, int min, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<PeerInfo> online = List.of();
+        while (System.nanoTime() < deadline) {
+            try {
+                online = peers(i).stream().filter(p -> p.getStatus() == PeerStatus.PEER_STATUS_ONLINE).toList();
+                if (online.size() >= min) {
+                    return online;
+                }
+            } catch (StatusRuntimeException e) {
+                // Still starting or busy: ask again.
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("node " + i + " sees " + online.size() + " peer(s) online after "
+                + timeout.toSeconds() + " s, expected at least " + min + ": " + online);
+    }
+
+    /** Ends every node process (SIGTERM, then SIGKILL); never throws before all were tried. */
     @Override
-    public void close() {
-        // Stop them all at once: each close may wait for a graceful stop.
-        List<CompletableFuture<Void>> stops = new ArrayList<>();
-        ExecutorService stoppers = Executors.newFixedThreadPool(Math.max(1, nodes.size()));
+    public void close() throws InterruptedException {
+        InterruptedException interrupted = null;
         for (NodeProcess n : nodes) {
-            stops.add(CompletableFuture.runAsync(() -> {
+            if (n != null && n.isAlive()) {
+                n.process().destroy(); // SIGTERM to all first: they stop in parallel
+            }
+        }
+        for (NodeProcess n : nodes) {
+            if (n != null) {
                 try {
                     n.close();
                 } catch (InterruptedException e) {
+                    interrupted = e;
                     n.process().destroyForcibly();
-                    Thread.currentThread().interrupt();
                 }
-            }, stoppers));
-        }
-        stoppers.shutdown();
-        for (CompletableFuture<Void> s : stops) {
-            try {
-                s.get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // NodeProcess.close ends its process with SIGKILL at worst; nothing left to do.
             }
         }
-        for (NodeProcess n : nodes) {
-            n.process().destroyForcibly();
+        if (interrupted != null) {
+            throw interrupted;
         }
     }
 }

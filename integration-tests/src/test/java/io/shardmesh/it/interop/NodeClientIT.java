@@ -9,7 +9,6 @@ import io.shardmesh.it.harness.NodeTooling;
 import io.shardmesh.it.harness.Paths;
 import io.shardmesh.it.harness.ProcessMesh;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -33,8 +32,8 @@ class NodeClientIT {
     @Test
     void nodeJsClient_putGetFindNodeGetChunk_allCheckOut() throws Exception {
         Path tools = NodeTooling.require();
-        try (ProcessMesh mesh = ProcessMesh.start(dir, 3, Duration.ofSeconds(60))) {
-            NodeProcess gateway = mesh.nodes().get(0);
+        try (ProcessMesh mesh = ProcessMesh.start(dir, 3)) {
+            NodeProcess gateway = mesh.node(0);
             NodeTooling.ProcessResult r = NodeTooling.run(tools, 180, "node", "client.mjs",
                     "--node", "127.0.0.1:" + gateway.port(),
                     "--proto-dir", Paths.repoRoot().resolve("proto/src/main/proto").toString(),
@@ -58,7 +57,7 @@ class NodeClientIT {
             assertThat(get.get("matches").getAsBoolean()).isTrue();
             assertThat(get.get("file_name").getAsString()).isEqualTo("node-client.bin");
 
-            Set<String> others = mesh.nodes().stream().skip(1).map(NodeProcess::nodeId).collect(Collectors.toSet());
+            Set<String> others = java.util.stream.IntStream.range(1, mesh.size()).mapToObj(mesh::node).map(NodeProcess::nodeId).collect(Collectors.toSet());
             JsonObject find = out.getAsJsonObject("find_node");
             assertThat(find.get("responder_id").getAsString()).isEqualTo(gateway.nodeId());
             List<String> contacts = new ArrayList<>();

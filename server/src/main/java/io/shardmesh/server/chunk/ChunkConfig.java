@@ -55,6 +55,10 @@ public record ChunkConfig(long maxChunkBytes, int frameBytes, long hotCacheBytes
         return new ChunkConfig(maxChunkBytes, frameBytes, hotCacheBytes, hotEntryMaxBytes, grace, gcInterval, maxBatch);
     }
 
+    public ChunkConfig withGcInterval(Duration interval) {
+        return new ChunkConfig(maxChunkBytes, frameBytes, hotCacheBytes, hotEntryMaxBytes, gcGrace, interval, maxBatch);
+    }
+
     public ChunkConfig withMaxChunkBytes(long max) {
         return new ChunkConfig(max, frameBytes, hotCacheBytes, hotEntryMaxBytes, gcGrace, gcInterval, maxBatch);
     }

@@ -43,6 +43,8 @@ public final class DhtService implements AutoCloseable {
     static final int REJOIN_PEERS = 200;
     /** Sightings are written to the database this often. */
     static final Duration PEER_FLUSH_INTERVAL = Duration.ofSeconds(30);
+    /** A peer not saved before is written this soon after it is first seen. */
+    static final Duration NEW_PEER_FLUSH_DELAY = Duration.ofMillis(200);
     /** Retry of an empty routing table: from 1 s, doubling, at most every 5 minutes. */
     static final Duration REJOIN_FIRST_BACKOFF = Duration.ofSeconds(1);
     static final Duration REJOIN_MAX_BACKOFF = Duration.ofMinutes(5);
@@ -65,6 +67,8 @@ public final class DhtService implements AutoCloseable {
     private final Scheduler timer;
     private final Scheduler blocking;
     private final Disposable.Composite timers = Disposables.composite();
+    private final java.util.concurrent.atomic.AtomicBoolean flushQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Disposable.Swap pendingFlush = Disposables.swap();
 
     public DhtService(NodeKey key, Supplier<Contact> self, DhtSettings settings, DhtTransport transport, MetadataDb db,
                       Clock clock, Scheduler timer, Scheduler blocking) {
@@ -80,7 +84,9 @@ public final class DhtService implements AutoCloseable {
                 blocking, new io.shardmesh.common.dht.ContactListener() {
                     @Override
                     public void responded(Contact contact, long rttMillis) {
-                        peers.seen(contact, clock.millis(), rttMillis);
+                        if (peers.seen(contact, clock.millis(), rttMillis)) {
+                            flushSoon();
+                        }
                     }
 
                     @Override
@@ -92,6 +98,22 @@ public final class DhtService implements AutoCloseable {
 
     public Kademlia kademlia() {
         return kademlia;
+    }
+
+    /**
+     * Saves the peer table shortly (once per {@link #NEW_PEER_FLUSH_DELAY}, however many peers
+     * arrive meanwhile): a new peer, or a new address, must not wait for the periodic flush, or a
+     * node killed before it (a crash minutes after its first start) forgets everyone it knew.
+     */
+    private void flushSoon() {
+        if (flushQueued.compareAndSet(false, true)) {
+            pendingFlush.update(Mono.delay(NEW_PEER_FLUSH_DELAY, timer)
+                    .then(Mono.fromRunnable(() -> {
+                        flushQueued.set(false);
+                        peers.flush();
+                    }).subscribeOn(blocking))
+                    .subscribe(x -> { }, e -> log.warn("saving new peers failed: {}", e.getMessage())));
+        }
     }
 
     /**
@@ -311,6 +333,7 @@ public final class DhtService implements AutoCloseable {
     @Override
     public void close() {
         timers.dispose();
+        pendingFlush.dispose();
         try {
             peers.flush();
         } catch (RuntimeException e) {

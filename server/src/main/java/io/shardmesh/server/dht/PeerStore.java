@@ -26,15 +26,25 @@ final class PeerStore {
 
     private final MetadataDb db;
     private final Map<NodeId, Sighting> pending = new HashMap<>();
+    /** The contact last written (or loaded) per peer: tells a peer the database does not know yet. */
+    private final Map<NodeId, Contact> saved = new java.util.concurrent.ConcurrentHashMap<>();
 
     PeerStore(MetadataDb db) {
         this.db = db;
     }
 
-    synchronized void seen(Contact c, long nowUnixMs, long rttMillis) {
+    /**
+     * Buffers a sighting.
+     *
+     * @return true when the database does not have this peer at this address yet: the caller
+     *     should flush soon, since a node killed before the next batch would otherwise restart
+     *     without the peers it just learned and could not rejoin without a bootstrap address
+     */
+    synchronized boolean seen(Contact c, long nowUnixMs, long rttMillis) {
         Sighting before = pending.get(c.id());
         int rtt = rttMillis > 0 ? (int) Math.min(rttMillis, Integer.MAX_VALUE) : (before == null ? 0 : before.rttMillis());
         pending.put(c.id(), new Sighting(c, nowUnixMs, rtt, false));
+        return !c.equals(saved.get(c.id()));
     }
 
     synchronized void failed(Contact c, long nowUnixMs) {
@@ -81,6 +91,11 @@ final class PeerStore {
             }
             return null;
         });
+        for (Sighting s : batch) {
+            if (!s.failed()) {
+                saved.put(s.contact().id(), s.contact());
+            }
+        }
     }
 
     /** Peers, most recently seen first, at most {@code limit}. Blocking. */
@@ -93,8 +108,10 @@ final class PeerStore {
                 try (ResultSet rs = p.executeQuery()) {
                     while (rs.next()) {
                         try {
-                            out.add(new Peer(new Contact(NodeId.fromHex(rs.getString(1)), rs.getString(2), rs.getInt(3)),
-                                    rs.getLong(4), rs.getLong(5), rs.getInt(6), rs.getInt(7)));
+                            Peer peer = new Peer(new Contact(NodeId.fromHex(rs.getString(1)), rs.getString(2), rs.getInt(3)),
+                                    rs.getLong(4), rs.getLong(5), rs.getInt(6), rs.getInt(7));
+                            out.add(peer);
+                            saved.putIfAbsent(peer.contact().id(), peer.contact());
                         } catch (RuntimeException e) {
                             // A row this version cannot read is skipped, not fatal.
                         }
@@ -132,6 +149,7 @@ final class PeerStore {
                 }
                 p.executeBatch();
             }
+            gone.forEach(g -> saved.remove(g.id()));
             return gone;
         });
     }

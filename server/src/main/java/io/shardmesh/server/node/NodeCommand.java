@@ -3,6 +3,7 @@ package io.shardmesh.server.node;
 import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.units.Sizes;
+import io.shardmesh.server.chunk.ChunkConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,6 +67,15 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).")
     HostPort metrics;
 
+    /** Hidden: tests (and operators who know why) shorten how long unpinned chunks are kept. */
+    @Option(names = "--gc-grace-seconds", hidden = true, paramLabel = "SECONDS",
+            description = "Keep an unpinned chunk this long after it arrived (default: 3600).")
+    long gcGraceSeconds = ChunkConfig.DEFAULT_GC_GRACE.toSeconds();
+
+    @Option(names = "--gc-interval-seconds", hidden = true, paramLabel = "SECONDS",
+            description = "Run garbage collection this often (default: 600).")
+    long gcIntervalSeconds = ChunkConfig.DEFAULT_GC_INTERVAL.toSeconds();
+
     @Override
     public Integer call() throws Exception {
         SERVER_CALL_LOG.setLevel(java.util.logging.Level.SEVERE);
@@ -75,6 +85,12 @@ public final class NodeCommand implements Callable<Integer> {
                 .listen(listen.host(), listen.port())
                 .maxStorageBytes(maxStorage)
                 .bootstrap(bootstrap);
+        try {
+            b.chunkConfig(ChunkConfig.defaults().withGcGrace(java.time.Duration.ofSeconds(gcGraceSeconds))
+                    .withGcInterval(java.time.Duration.ofSeconds(gcIntervalSeconds)));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         if (advertise != null) {
             b.advertise(advertise.host(), advertise.port());
         }
