@@ -60,6 +60,7 @@ public final class DhtService implements AutoCloseable {
 
     private final Kademlia kademlia;
     private final NodeKey nodeKey;
+    private final Supplier<Contact> self;
     private final DhtSettings settings;
     private final MetadataDb db;
     private final PeerStore peers;
@@ -73,6 +74,7 @@ public final class DhtService implements AutoCloseable {
     public DhtService(NodeKey key, Supplier<Contact> self, DhtSettings settings, DhtTransport transport, MetadataDb db,
                       Clock clock, Scheduler timer, Scheduler blocking) {
         this.nodeKey = requireNonNull(key, "key");
+        this.self = requireNonNull(self, "self");
         this.log = NodeLog.logger(DhtService.class, key.id());
         this.settings = requireNonNull(settings, "settings");
         this.db = requireNonNull(db, "db");
@@ -128,7 +130,7 @@ public final class DhtService implements AutoCloseable {
                     }
                 })
                 .filter(n -> n > 0)
-                .flatMapMany(n -> Flux.fromIterable(JOIN_SETTLE_LOOKUPS)
+                .flatMapMany(n -> republishMoved().onErrorResume(e -> Mono.just(0)).thenMany(Flux.fromIterable(JOIN_SETTLE_LOOKUPS))
                         .concatMap(delay -> Mono.delay(delay, timer)
                                 .then(kademlia.lookupNode(nodeKey.id()))
                                 .onErrorResume(e -> Mono.empty())))
@@ -257,6 +259,20 @@ public final class DhtService implements AutoCloseable {
 
     /** Re-signs and re-publishes every record of ours, with fresh times. */
     public Mono<Integer> republish() {
+        return republish(record -> true);
+    }
+
+    /**
+     * Republishes, at once, the provider records that name an address this node no longer has
+     * (it restarted on another port or host): readers go to the address a record names, so
+     * until then the node's shards could not be found. The records are re-signed with the
+     * current address.
+     */
+    Mono<Integer> republishMoved() {
+        return republish(record -> record.payload() instanceof DhtRecord.Provider p && !p.holder().equals(self.get()));
+    }
+
+    private Mono<Integer> republish(java.util.function.Predicate<DhtRecord> which) {
         return Mono.fromCallable(() -> db.withConnection("read published records", c -> {
                     List<Object[]> out = new ArrayList<>();
                     try (ResultSet rs = c.createStatement().executeQuery("SELECT payload, ttl_ms FROM published")) {
@@ -267,9 +283,12 @@ public final class DhtService implements AutoCloseable {
                     return out;
                 })).subscribeOn(blocking)
                 .flatMapMany(Flux::fromIterable)
+                .filter(row -> which.test((DhtRecord) row[0]))
                 .concatMap(row -> {
                     DhtRecord old = (DhtRecord) row[0];
-                    return publishOwn(old.key(), old.payload(), Duration.ofMillis((Long) row[1]))
+                    DhtRecord.Payload payload = old.payload() instanceof DhtRecord.Provider p
+                            ? new DhtRecord.Provider(self.get(), p.chunkIds()) : old.payload();
+                    return publishOwn(old.key(), payload, Duration.ofMillis((Long) row[1]))
                             .onErrorResume(e -> Mono.just(0));
                 })
                 .count()

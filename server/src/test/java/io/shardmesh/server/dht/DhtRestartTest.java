@@ -61,4 +61,27 @@ class DhtRestartTest {
             });
         }
     }
+
+    @Test
+    void restartOnAnotherPort_republishesItsProviderRecordsWithTheNewAddress() {
+        try (InProcessMesh mesh = new InProcessMesh(dir)) {
+            ShardmeshNode first = mesh.start(dir.resolve("first"), 30_020, DhtSettings.defaults(), b -> b);
+            ShardmeshNode holder = mesh.start(dir.resolve("holder"), 30_021,
+                    DhtSettings.defaults().withBootstrap(List.of(InProcessMesh.address(first))), b -> b);
+            Await.until("the holder to join", Duration.ofSeconds(60),
+                    () -> holder.dht().kademlia().table().entry(first.id()).isPresent());
+            ContentId file = io.shardmesh.common.hash.Sha256.of("a file".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            holder.dht().publishOwn(file, new DhtRecord.Provider(holder.contact(), List.of(file)), Duration.ofHours(1))
+                    .block(Duration.ofSeconds(10));
+            holder.close();
+
+            // Same data dir, another port, no bootstrap: readers must be sent to the new address.
+            mesh.start(dir.resolve("holder"), 30_022, DhtSettings.defaults(), b -> b);
+            Await.until("the provider record to name the new address", Duration.ofSeconds(60),
+                    () -> first.dht().kademlia().lookupValue(file, Optional.of(RecordKind.PROVIDER), false)
+                            .block(Duration.ofSeconds(10)).records().stream()
+                            .map(r -> ((DhtRecord.Provider) r.payload()).holder().port())
+                            .toList().equals(List.of(30_022)));
+        }
+    }
 }
