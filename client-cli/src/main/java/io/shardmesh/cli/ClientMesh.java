@@ -91,7 +91,11 @@ final class ClientMesh implements AutoCloseable {
         String home = System.getProperty("shardmesh.home", System.getenv("SHARDMESH_HOME"));
         Path dir = home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".shardmesh");
         try {
-            Files.createDirectories(dir);
+            if (!Files.isDirectory(dir)) {
+                // The client key and the shell history live here: the owner's alone.
+                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }

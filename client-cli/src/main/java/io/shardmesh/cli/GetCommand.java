@@ -61,6 +61,11 @@ class GetCommand implements Callable<Integer> {
     /** Bytes to read; 0 to the end (cat). */
     long length;
 
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /** Longest stored name used as a file name, in UTF-8 bytes: file systems allow 255. */
+    static final int MAX_NAME_BYTES = 200;
+
     /** A file id, a capability ({@code <file-id>:<key>}), or else a name. */
     private static final Pattern ID_OR_CAPABILITY = Pattern.compile("[0-9a-fA-F]{64}(:.*)?");
 
@@ -109,19 +114,26 @@ class GetCommand implements Callable<Integer> {
                 toStream(mesh, r, h, System.out);
                 return ExitCodes.OK;
             }
-            Path target = output != null ? Path.of(output) : Path.of(safeName(r.name().orElse(h.fileId().hex())));
-            if (Files.isDirectory(target)) {
-                target = target.resolve(safeName(r.name().orElse(h.fileId().hex())));
+            String stored = safeName(r.name().orElse(h.fileId().hex()));
+            Path target = output == null ? Path.of(stored)
+                    // Only a directory the user named takes the stored name inside it.
+                    : Files.isDirectory(Path.of(output)) ? Path.of(output).resolve(stored) : Path.of(output);
+            if (output == null && Files.isDirectory(target)) {
+                throw MeshException.failedPrecondition("the file is named '" + stored + "', which is a directory here;"
+                        + " name the output with -o");
             }
             if (Files.exists(target) && !force) {
                 throw MeshException.failedPrecondition(target + " exists; use --force to replace it");
             }
             Path dir = target.toAbsolutePath().getParent();
-            Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".shardmesh-partial");
-            // Ctrl-C or SIGTERM runs shutdown hooks, not the catch below: remove the partial file there too.
+            Path tmp = dir.resolve(partialName(target.getFileName().toString()));
+            // Ctrl-C or SIGTERM runs shutdown hooks, not the catch below: remove the partial file
+            // there too. The hook exists before the file does.
             Thread cleanup = new Thread(() -> deleteQuietly(tmp), "shardmesh-get-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             try {
+                // Created like any new file (the umask decides who may read it), never over one.
+                Files.createFile(tmp);
                 download(mesh, r, h, tmp, target);
                 commit(tmp, target);
             } catch (RuntimeException | IOException e) {
@@ -166,6 +178,28 @@ class GetCommand implements Callable<Integer> {
             Files.createLink(target, tmp);
             Files.delete(tmp);
         }
+    }
+
+    /** A hidden name beside the target, short enough for any file system (255 bytes). */
+    static String partialName(String target) {
+        return "." + truncate(target, 100) + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".shardmesh-partial";
+    }
+
+    /** At most {@code maxBytes} of UTF-8, cut between code points. */
+    static String truncate(String s, int maxBytes) {
+        StringBuilder b = new StringBuilder();
+        int bytes = 0;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            int n = new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (bytes + n > maxBytes) {
+                break;
+            }
+            b.appendCodePoint(cp);
+            bytes += n;
+            i += Character.charCount(cp);
+        }
+        return b.toString();
     }
 
     private static void deleteQuietly(Path p) {
@@ -218,7 +252,7 @@ class GetCommand implements Callable<Integer> {
         base = base.substring(base.lastIndexOf('/') + 1);
         StringBuilder b = new StringBuilder();
         base.codePoints().forEach(c -> b.appendCodePoint(c < 0x20 || c == 0x7f ? '_' : c));
-        String s = b.toString().trim();
+        String s = truncate(b.toString().trim(), MAX_NAME_BYTES);
         return s.isEmpty() || s.equals(".") || s.equals("..") ? "shardmesh-file" : s;
     }
 }

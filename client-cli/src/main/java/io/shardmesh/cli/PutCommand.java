@@ -66,7 +66,12 @@ final class PutCommand implements Callable<Integer> {
             if (!source.equals("-") && Files.isRegularFile(Path.of(source))) {
                 total = Files.size(Path.of(source));
             }
-            in = source.equals("-") ? System.in : Files.newInputStream(Path.of(source));
+            // Standard input is not ours to close (the shell reads its commands from it).
+            in = source.equals("-") ? new java.io.FilterInputStream(System.in) {
+                @Override
+                public void close() {
+                }
+            } : Files.newInputStream(Path.of(source));
         } catch (NoSuchFileException e) {
             throw MeshException.notFound("no such file: " + source);
         }

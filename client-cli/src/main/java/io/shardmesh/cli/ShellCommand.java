@@ -5,11 +5,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import org.jline.reader.Candidate;
 import org.jline.reader.Completer;
 import org.jline.reader.EndOfFileException;
@@ -18,6 +22,7 @@ import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.ParsedLine;
 import org.jline.reader.UserInterruptException;
 import org.jline.reader.impl.DefaultParser;
+import org.jline.reader.impl.history.DefaultHistory;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import org.jline.terminal.impl.DumbTerminal;
@@ -65,13 +70,7 @@ final class ShellCommand implements Callable<Integer> {
             if (!interactive) {
                 terminal.echo(false);
             }
-            LineReader reader = LineReaderBuilder.builder()
-                    .terminal(terminal)
-                    .appName("shardmesh")
-                    .parser(new DefaultParser())
-                    .completer(completer())
-                    .variable(LineReader.HISTORY_FILE, history())
-                    .build();
+            LineReader reader = reader(terminal, interactive);
             Thread worker = Thread.currentThread();
             terminal.handle(Terminal.Signal.INT, signal -> worker.interrupt());
             if (interactive && !global.quiet) {
@@ -93,6 +92,12 @@ final class ShellCommand implements Callable<Integer> {
                 }
                 if (words.get(0).equals("exit") || words.get(0).equals("quit")) {
                     break;
+                }
+                if (words.get(0).equals("put") && words.contains("-")) {
+                    err.println("shardmesh shell: 'put -' reads standard input, which is this shell's: put a file instead");
+                    err.flush();
+                    last = ExitCodes.USAGE;
+                    continue;
                 }
                 if (NOT_HERE.contains(words.get(0))) {
                     err.printf("shardmesh shell: run '%s' from your system shell, not inside this one%n", words.get(0));
@@ -117,6 +122,23 @@ final class ShellCommand implements Callable<Integer> {
         return last;
     }
 
+    /** The line reader: history only when interactive, and no '!' history expansion ever. */
+    static LineReader reader(Terminal terminal, boolean interactive) throws IOException {
+        LineReaderBuilder builder = LineReaderBuilder.builder()
+                .terminal(terminal)
+                .appName("shardmesh")
+                .parser(new DefaultParser())
+                .completer(completer())
+                // '!' is an ordinary character in values, names and keys, never a history reference.
+                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true);
+        if (interactive) {
+            builder.history(new PrivateHistory()).variable(LineReader.HISTORY_FILE, history());
+        } else {
+            builder.variable(LineReader.DISABLE_HISTORY, true);
+        }
+        return builder.build();
+    }
+
     /** Completes the command tree: verbs, subcommands, options. */
     static Completer completer() {
         return new PicocliJLineCompleter(ShardmeshCommand.commandLine().getCommandSpec());
@@ -134,7 +156,26 @@ final class ShellCommand implements Callable<Integer> {
         }
     }
 
-    private static Path history() {
-        return ClientMesh.home().resolve("history");
+    /** The history file, readable by its owner only: lines may hold file ids and names. */
+    private static Path history() throws IOException {
+        Path file = ClientMesh.home().resolve("history");
+        if (!Files.exists(file)) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } else {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        return file;
+    }
+
+    /** History that never records a line holding a capability: its key must stay in the user's hands. */
+    static final class PrivateHistory extends DefaultHistory {
+        private static final Pattern CAPABILITY = Pattern.compile("[0-9a-fA-F]{64}:\\S");
+
+        @Override
+        public void add(Instant time, String line) {
+            if (!CAPABILITY.matcher(line).find()) {
+                super.add(time, line);
+            }
+        }
     }
 }

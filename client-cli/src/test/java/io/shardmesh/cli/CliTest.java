@@ -321,4 +321,84 @@ class CliTest {
         assertThat(ShellCommand.complete("kv ")).contains("get", "put");
         assertThat(ShellCommand.complete("get --f")).contains("--force");
     }
+
+    @Test
+    void shell_keepsBangsLiterally_andRefusesPutFromItsOwnStdin() {
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(
+                    "kv put z \"a!!b!-1c\"\nput - --name x\nkv get z -q\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            Run r = run("shell", "--node", node(a));
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("a!!b!-1c" + System.lineSeparator());
+            assertThat(r.err()).contains("'put -' reads standard input");
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
+    void getByStoredName_neverWritesIntoADirectoryOfThatName_andLongNamesFit() throws Exception {
+        Path in = dir.resolve("in.bin");
+        java.nio.file.Files.writeString(in, "payload");
+        String longName = "n".repeat(300);
+        String id = run("put", in.toString(), "--name", "subdir", "--node", node(a), "-q").out().trim();
+        String longId = run("put", in.toString(), "--name", longName, "--node", node(a), "-q").out().trim();
+
+        Path cwd = java.nio.file.Files.createDirectories(dir.resolve("cwd"));
+        java.nio.file.Files.createDirectory(cwd.resolve("subdir"));
+        Run intoDir = run("get", id, "-o", cwd.resolve("subdir").toString(), "--node", node(a));
+        assertThat(intoDir.exit()).as("a directory named by -o takes the stored name").isZero();
+        assertThat(cwd.resolve("subdir/subdir")).hasContent("payload");
+
+        Run longOne = run("get", longId, "-o", cwd.toString(), "--node", node(a));
+        assertThat(longOne.exit()).as(longOne.err()).isZero();
+        assertThat(cwd.resolve("n".repeat(GetCommand.MAX_NAME_BYTES))).hasContent("payload");
+        assertThat(GetCommand.partialName("é".repeat(200)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                .isLessThan(255);
+    }
+
+    @Test
+    void getByStoredName_whenThatNameIsADirectoryHere_refusesInsteadOfWritingInsideIt() throws Exception {
+        String name = "cli-test-dir-" + System.nanoTime();
+        Path in = dir.resolve("in.bin");
+        java.nio.file.Files.writeString(in, "payload");
+        String id = run("put", in.toString(), "--name", name, "--node", node(a), "-q").out().trim();
+        Path here = java.nio.file.Files.createDirectory(Path.of(name));
+        try {
+            Run r = run("get", id, "--node", node(a));
+            assertThat(r.exit()).isEqualTo(ExitCodes.ERROR);
+            assertThat(r.err()).contains("which is a directory here");
+            try (var inside = java.nio.file.Files.list(here)) {
+                assertThat(inside.toList()).isEmpty();
+            }
+        } finally {
+            java.nio.file.Files.delete(here);
+        }
+    }
+
+    @Test
+    void shellHistory_isPrivate_skipsCapabilities_andNeverExpandsBangs() throws Exception {
+        String previousHome = System.getProperty("shardmesh.home");
+        System.setProperty("shardmesh.home", dir.resolve("home").toString());
+        String capability = "ab".repeat(32) + ":c2VjcmV0";
+        byte[] typed = ("status\ncat " + capability + "\nkv put z a!!b\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (var t = new org.jline.terminal.impl.DumbTerminal(new java.io.ByteArrayInputStream(typed), java.io.OutputStream.nullOutputStream())) {
+            var reader = ShellCommand.reader(t, true);
+            assertThat(reader.readLine()).isEqualTo("status");
+            assertThat(reader.readLine()).isEqualTo("cat " + capability);
+            assertThat(reader.readLine()).isEqualTo("kv put z a!!b");
+            reader.getHistory().save();
+            Path history = dir.resolve("home/history");
+            assertThat(java.nio.file.Files.readString(history)).contains("status").contains("a!!b").doesNotContain(capability);
+            assertThat(java.nio.file.Files.getPosixFilePermissions(history))
+                    .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } finally {
+            if (previousHome == null) {
+                System.clearProperty("shardmesh.home");
+            } else {
+                System.setProperty("shardmesh.home", previousHome);
+            }
+        }
+    }
 }

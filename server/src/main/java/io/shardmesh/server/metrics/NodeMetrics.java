@@ -1,6 +1,9 @@
 package io.shardmesh.server.metrics;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -15,6 +18,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.shardmesh.server.node.NodeStatus;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -59,7 +63,10 @@ public final class NodeMetrics {
                 .register(registry);
     }
 
-    /** Counts and times every call the server answers. */
+    /**
+     * Counts and times every call: by the status it closed with, or, for calls that end without
+     * one (the client cancelled, or the deadline passed), CANCELLED or DEADLINE_EXCEEDED.
+     */
     public ServerInterceptor interceptor() {
         return new ServerInterceptor() {
             @Override
@@ -67,16 +74,32 @@ public final class NodeMetrics {
                     ServerCallHandler<Q, R> next) {
                 String method = call.getMethodDescriptor().getFullMethodName();
                 long start = System.nanoTime();
-                return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                Deadline deadline = Context.current().getDeadline();
+                AtomicBoolean counted = new AtomicBoolean();
+                ServerCall.Listener<Q> listener = next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
                     @Override
                     public void close(Status status, Metadata trailers) {
-                        calls.labelValues(method, status.getCode().name()).inc();
-                        latency.labelValues(method).observe((System.nanoTime() - start) / 1e9);
+                        record(method, status.getCode(), start, counted);
                         super.close(status, trailers);
                     }
                 }, headers);
+                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+                    @Override
+                    public void onCancel() {
+                        record(method, deadline != null && deadline.isExpired() ? Status.Code.DEADLINE_EXCEEDED
+                                : Status.Code.CANCELLED, start, counted);
+                        super.onCancel();
+                    }
+                };
             }
         };
+    }
+
+    private void record(String method, Status.Code code, long startNanos, AtomicBoolean counted) {
+        if (counted.compareAndSet(false, true)) {
+            calls.labelValues(method, code.name()).inc();
+            latency.labelValues(method).observe((System.nanoTime() - startNanos) / 1e9);
+        }
     }
 
     /** Serves {@code /metrics} on {@code host:port} (port 0: the OS picks). */

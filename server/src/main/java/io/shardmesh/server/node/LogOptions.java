@@ -32,26 +32,36 @@ public final class LogOptions {
 
     /**
      * Sets {@value #PROPERTY} from {@code args} ({@code --log-level L}, {@code --log-level=L},
-     * or {@code -v} for debug), else to {@code fallback}, unless it is already set. Call before
-     * anything logs. An unknown level is left for picocli to report.
+     * or {@code -v} for debug); without them keeps a valid level already set (for example in
+     * SHARDMESH_JAVA_OPTS), else uses {@code fallback}. Call before anything logs. An unknown
+     * level in the arguments is left for picocli to report; Logback never sees one (it would
+     * fall back to DEBUG).
      */
     public static void apply(String[] args, Level fallback) {
-        if (System.getProperty(PROPERTY) != null) {
-            return;
-        }
+        Level chosen = null;
         List<String> a = List.of(args);
-        Level chosen = a.contains("-v") || a.contains("--verbose") ? Level.DEBUG : fallback;
+        if (a.contains("-v") || a.contains("--verbose")) {
+            chosen = Level.DEBUG;
+        }
         for (int i = 0; i < a.size(); i++) {
             String value = a.get(i).startsWith("--log-level=") ? a.get(i).substring("--log-level=".length())
                     : a.get(i).equals("--log-level") && i + 1 < a.size() ? a.get(i + 1) : null;
             if (value != null) {
-                try {
-                    chosen = Level.valueOf(value.toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    // picocli rejects it with a usage error.
-                }
+                chosen = parse(value);
             }
         }
-        System.setProperty(PROPERTY, chosen.name());
+        if (chosen == null) {
+            String preset = System.getProperty(PROPERTY);
+            chosen = preset == null ? null : parse(preset);
+        }
+        System.setProperty(PROPERTY, (chosen == null ? fallback : chosen).name());
+    }
+
+    private static Level parse(String value) {
+        try {
+            return Level.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

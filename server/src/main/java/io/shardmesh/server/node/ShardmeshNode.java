@@ -171,17 +171,6 @@ public final class ShardmeshNode implements AutoCloseable {
             throw e;
         }
 
-        if (metrics != null) {
-            try {
-                this.metricsServer = metrics.serve(b.metrics.host(), b.metrics.port());
-            } catch (IOException | RuntimeException e) {
-                server.shutdownNow();
-                channels.close();
-                throw new IOException("cannot serve metrics on " + b.metrics + ": " + e.getMessage(), e);
-            }
-        } else {
-            this.metricsServer = null;
-        }
         int boundPort = boundPort(server);
         this.port = boundPort;
         this.listenAddress = b.serverBuilder != null ? "in-process" : hostPort(config.listenHost(), boundPort);
@@ -189,6 +178,23 @@ public final class ShardmeshNode implements AutoCloseable {
         int advertisePort = config.advertisePort() != 0 ? config.advertisePort() : boundPort;
         this.contact = new Contact(key.id(), advertiseHost, advertisePort > 0 ? advertisePort : 1);
         this.startedAtUnixMs = clock.millis();
+        if (metrics != null) {
+            try {
+                this.metricsServer = metrics.serve(b.metrics.host(), b.metrics.port());
+            } catch (IOException | RuntimeException e) {
+                server.shutdownNow();
+                try {
+                    server.awaitTermination(5, TimeUnit.SECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+                channels.close();
+                // Not an IOException: the builder would report it as the gRPC port failing.
+                throw new IllegalStateException("cannot serve metrics on " + b.metrics + ": " + e.getMessage(), e);
+            }
+        } else {
+            this.metricsServer = null;
+        }
 
         for (BindableService s : services) {
             health.setStatus(s.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING);

@@ -7,11 +7,14 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardmesh.common.net.HostPort;
+import io.shardmesh.proto.v1.ChunksGrpc;
 import io.shardmesh.proto.v1.KvGetRequest;
 import io.shardmesh.proto.v1.KvGrpc;
 import io.shardmesh.proto.v1.NodeGrpc;
+import io.shardmesh.proto.v1.PutChunkResponse;
 import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.server.node.ShardmeshNode;
+import io.shardmesh.server.testing.Await;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,14 +42,29 @@ class NodeMetricsTest {
                 assertThatThrownBy(() -> KvGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                         .get(KvGetRequest.newBuilder().setKey("absent").build()))
                         .isInstanceOf(StatusRuntimeException.class);
+                // An upload the client abandons ends with no status from the server: still counted.
+                var upload = ChunksGrpc.newStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .putChunk(new io.grpc.stub.StreamObserver<PutChunkResponse>() {
+                            @Override
+                            public void onNext(PutChunkResponse value) {
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                            }
+                        });
+                upload.onError(new IllegalStateException("client gives up"));
             } finally {
                 ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
 
-            String text = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.metricsPort().orElseThrow() + "/metrics"))
-                            .timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String cancelled = "shardmesh_grpc_server_handled_total{code=\"CANCELLED\",method=\"shardmesh.v1.Chunks/PutChunk\"} 1.0";
+            Await.until("the cancelled upload to be counted", Duration.ofSeconds(20), () -> scrape(node).contains(cancelled));
+            String text = scrape(node);
             assertThat(text)
                     .contains("shardmesh_grpc_server_handled_total{code=\"OK\",method=\"shardmesh.v1.Node/Status\"} 1.0")
                     .contains("shardmesh_grpc_server_handled_total{code=\"NOT_FOUND\",method=\"shardmesh.v1.Kv/Get\"} 1.0")
@@ -54,6 +72,20 @@ class NodeMetricsTest {
                     .contains("shardmesh_store_chunks 0.0")
                     .contains("shardmesh_dht_routing_table_contacts 0.0")
                     .contains("jvm_threads_current");
+        }
+    }
+
+    private static String scrape(ShardmeshNode node) {
+        try {
+            return HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.metricsPort().orElseThrow() + "/metrics"))
+                            .timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
