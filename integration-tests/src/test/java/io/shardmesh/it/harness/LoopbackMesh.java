@@ -1,37 +1,23 @@
 package io.shardmesh.it.harness;
 
-import com.google.protobuf.ByteString;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.shardmesh.common.dht.DhtConfig;
 import io.shardmesh.common.grpc.PeerChannels;
-import io.shardmesh.common.grpc.StreamFlow;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.net.HostPort;
-import io.shardmesh.proto.v1.FilesGetRequest;
-import io.shardmesh.proto.v1.FilesGetResponse;
-import io.shardmesh.proto.v1.FilesGrpc;
-import io.shardmesh.proto.v1.FilesPutHeader;
-import io.shardmesh.proto.v1.FilesPutRequest;
 import io.shardmesh.proto.v1.FilesPutResponse;
-import io.shardmesh.proto.v1.ReactorFilesGrpc;
-import io.shardmesh.proto.v1.StatRequest;
 import io.shardmesh.proto.v1.StatResponse;
 import io.shardmesh.server.dht.DhtSettings;
 import io.shardmesh.server.node.ShardmeshNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import reactor.core.publisher.Flux;
 
 /**
  * Real nodes in this JVM, each serving on its own Netty socket on 127.0.0.1 with an OS-picked
@@ -45,8 +31,7 @@ public final class LoopbackMesh implements AutoCloseable {
     public static final int M = 2;
     public static final int SHARD = 4096;
     public static final int STRIPE = K * SHARD;
-    /** Liveness bound of a test's calls: generous, the machine is shared. */
-    public static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
+    public static final Duration CALL_DEADLINE = FileCalls.DEADLINE;
 
     private final List<ShardmeshNode> nodes = new ArrayList<>();
     private final List<Liar> liars = new ArrayList<>();
@@ -148,42 +133,17 @@ public final class LoopbackMesh implements AutoCloseable {
 
     /** Files.Put through {@code via}. */
     public FilesPutResponse put(ShardmeshNode via, byte[] data, String name) {
-        List<FilesPutRequest> msgs = new ArrayList<>();
-        msgs.add(FilesPutRequest.newBuilder().setHeader(FilesPutHeader.newBuilder().setName(name).setK(K).setM(M)
-                .setShardSize(SHARD)).build());
-        for (int off = 0; off < data.length; off += 7000) {
-            msgs.add(FilesPutRequest.newBuilder().setData(ByteString.copyFrom(data, off, Math.min(7000, data.length - off))).build());
-        }
-        return StreamFlow.chunkStreams(ReactorFilesGrpc.newReactorStub(channel(via)))
-                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .put(Flux.fromIterable(msgs)).block(CALL_DEADLINE.plusSeconds(5));
+        return FileCalls.put(channel(via), data, name, K, M, SHARD);
     }
 
     /** Files.Stat through {@code via}. */
     public StatResponse stat(ShardmeshNode via, String fileId) {
-        return FilesGrpc.newBlockingStub(channel(via)).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .stat(StatRequest.newBuilder().setFileId(fileId).build());
-    }
-
-    /** What a Files.Get through {@code via} returned: every byte that arrived, and how it ended. */
-    public record Read(byte[] bytes, StatusRuntimeException error) {
+        return FileCalls.stat(channel(via), fileId);
     }
 
     /** Files.Get through {@code via}, keeping whatever arrived before a failure. */
-    public Read get(ShardmeshNode via, FilesGetRequest request) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            Iterator<FilesGetResponse> frames = FilesGrpc.newBlockingStub(channel(via))
-                    .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).get(request);
-            frames.forEachRemaining(f -> out.writeBytes(f.getData().toByteArray()));
-            return new Read(out.toByteArray(), null);
-        } catch (StatusRuntimeException e) {
-            return new Read(out.toByteArray(), e);
-        }
-    }
-
-    public Read get(ShardmeshNode via, String fileId) {
-        return get(via, FilesGetRequest.newBuilder().setFileId(fileId).build());
+    public FileCalls.Read get(ShardmeshNode via, String fileId) {
+        return FileCalls.get(channel(via), fileId);
     }
 
     @Override

@@ -1,5 +1,12 @@
 package io.shardmesh.it.harness;
 
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardmesh.common.grpc.PeerChannels;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,14 +29,19 @@ public final class NodeProcess implements AutoCloseable {
 
     private static final Pattern STARTED = Pattern.compile("^shardmesh node ([0-9a-f]{64}) listening on 127\\.0\\.0\\.1:(\\d+)");
 
+    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+
     private final Process process;
     private final Path log;
+    private final Path dataDir;
+    private final List<ManagedChannel> channels = new ArrayList<>();
     private final String nodeId;
     private final int port;
 
-    private NodeProcess(Process process, Path log, String nodeId, int port) {
+    private NodeProcess(Process process, Path log, Path dataDir, String nodeId, int port) {
         this.process = process;
         this.log = log;
+        this.dataDir = dataDir;
         this.nodeId = nodeId;
         this.port = port;
     }
@@ -66,7 +78,7 @@ public final class NodeProcess implements AutoCloseable {
                 throw new IllegalStateException("node exited before listening (exit " + (p.isAlive() ? "?" : p.exitValue())
                         + "); stderr:\n" + Files.readString(log));
             }
-            return new NodeProcess(p, log, m.group(1), Integer.parseInt(m.group(2)));
+            return new NodeProcess(p, log, dataDir, m.group(1), Integer.parseInt(m.group(2)));
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             p.destroyForcibly();
             throw new IllegalStateException("node did not start in 60 s; stderr:\n" + Files.readString(log), e);
@@ -83,6 +95,69 @@ public final class NodeProcess implements AutoCloseable {
 
     public Process process() {
         return process;
+    }
+
+    /** The node's data dir. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Where the node keeps the blob {@code chunkId}. */
+    public Path chunkFile(String chunkId) {
+        return dataDir.resolve("chunks").resolve(chunkId.substring(0, 2)).resolve(chunkId.substring(2, 4)).resolve(chunkId);
+    }
+
+    /** A new plaintext channel to the node with the mesh's message limit; closed with the node. */
+    public synchronized ManagedChannel channel() {
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                .maxInboundMessageSize(PeerChannels.MAX_INBOUND_MESSAGE_BYTES).build();
+        channels.add(ch);
+        return ch;
+    }
+
+    /** The process is alive and its health service answers SERVING, on a new connection. */
+    public boolean healthy() {
+        if (!process.isAlive()) {
+            return false;
+        }
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            return HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance()).getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+        } catch (StatusRuntimeException e) {
+            return false;
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    /**
+     * The node's used heap right after a full collection, in bytes (through {@code jcmd}, from the
+     * JDK running the tests): what the node really keeps, not garbage not collected yet.
+     */
+    public long heapUsedAfterGc() throws IOException, InterruptedException {
+        String jcmd = Paths.javaBin().resolveSibling("jcmd").toString();
+        String pid = Long.toString(process.pid());
+        NodeTooling.ProcessResult gc = NodeTooling.run(dataDir, 60, jcmd, pid, "GC.run");
+        NodeTooling.ProcessResult info = NodeTooling.run(dataDir, 60, jcmd, pid, "GC.heap_info");
+        if (gc.exitCode() != 0 || info.exitCode() != 0) {
+            throw new IllegalStateException("jcmd failed:\n" + gc.output() + info.output());
+        }
+        long usedKb = 0;
+        for (String line : info.output().split("\n")) {
+            // Generations or the whole heap; metaspace is not heap.
+            if (line.contains("Metaspace") || line.contains("class space")) {
+                continue;
+            }
+            Matcher m = HEAP_USED.matcher(line);
+            if (m.find()) {
+                usedKb += Long.parseLong(m.group(1));
+            }
+        }
+        if (usedKb == 0) {
+            throw new IllegalStateException("no heap figure in jcmd GC.heap_info:\n" + info.output());
+        }
+        return usedKb * 1024;
     }
 
     /** What the node logged to stderr so far. */
@@ -107,6 +182,9 @@ public final class NodeProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        synchronized (this) {
+            channels.forEach(ManagedChannel::shutdownNow);
+        }
         if (process.isAlive()) {
             process.destroy();
             if (!process.waitFor(15, TimeUnit.SECONDS)) {

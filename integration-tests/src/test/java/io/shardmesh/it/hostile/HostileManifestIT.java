@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.Liar;
 import io.shardmesh.it.harness.LoopbackMesh;
 import io.shardmesh.server.node.ShardmeshNode;
@@ -43,7 +44,7 @@ class HostileManifestIT {
             mesh.liar(holders.get(0)).lieAbout(fileId, Liar.serve(decoyManifest));
             mesh.liar(holders.get(1)).lieAbout(fileId, Liar.serve(decoyManifest));
             mesh.liar(holders.get(2)).lieAbout(fileId, new Liar.Trickle(Duration.ofMillis(5)));
-            LoopbackMesh.Read routed = mesh.get(readers.get(0), fileId);
+            FileCalls.Read routed = mesh.get(readers.get(0), fileId);
             assertThat(routed.error()).isNull();
             assertThat(routed.bytes()).isEqualTo(data);
             assertThat(mesh.liar(holders.get(0)).liesTold() + mesh.liar(holders.get(1)).liesTold())
@@ -65,7 +66,7 @@ class HostileManifestIT {
         }
     }
 
-    private static void assertFailsWithoutBytes(LoopbackMesh.Read read) {
+    private static void assertFailsWithoutBytes(FileCalls.Read read) {
         assertThat(read.bytes()).isEmpty();
         assertThat(read.error()).isNotNull();
         assertThat(read.error().getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);

@@ -2,6 +2,7 @@ package io.shardmesh.it.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.Liar;
 import io.shardmesh.it.harness.LoopbackMesh;
 import io.shardmesh.proto.v1.StatResponse;
@@ -36,7 +37,7 @@ class HostileSlowPeerIT {
             mesh.lieAboutShardsHeldBy(trickler, stat, new Liar.Trickle(Duration.ofSeconds(1)));
             ShardmeshNode reader = mesh.anyBut(List.of(silent, trickler));
 
-            LoopbackMesh.Read read = mesh.get(reader, fileId);
+            FileCalls.Read read = mesh.get(reader, fileId);
 
             assertThat(read.error()).as("the read ended within %s", LoopbackMesh.CALL_DEADLINE).isNull();
             assertThat(read.bytes()).isEqualTo(data);

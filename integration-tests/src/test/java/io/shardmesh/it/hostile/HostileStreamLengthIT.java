@@ -2,6 +2,7 @@ package io.shardmesh.it.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.Liar;
 import io.shardmesh.it.harness.LoopbackMesh;
 import io.shardmesh.proto.v1.StatResponse;
@@ -35,7 +36,7 @@ class HostileStreamLengthIT {
             mesh.lieAboutShardsHeldBy(overrunner, stat, Liar.overrun(64 * 1024));
             ShardmeshNode reader = mesh.anyBut(List.of(shortener, overrunner));
 
-            LoopbackMesh.Read read = mesh.get(reader, fileId);
+            FileCalls.Read read = mesh.get(reader, fileId);
 
             assertThat(read.error()).isNull();
             assertThat(read.bytes()).isEqualTo(data);

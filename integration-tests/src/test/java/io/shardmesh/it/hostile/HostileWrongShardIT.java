@@ -3,6 +3,7 @@ package io.shardmesh.it.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.Liar;
 import io.shardmesh.it.harness.LoopbackMesh;
 import io.shardmesh.proto.v1.StatResponse;
@@ -43,7 +44,7 @@ class HostileWrongShardIT {
             }
             ShardmeshNode reader = mesh.anyBut(List.of(liar, mesh.node(0)));
 
-            LoopbackMesh.Read read = mesh.get(reader, fileId);
+            FileCalls.Read read = mesh.get(reader, fileId);
 
             assertThat(read.error()).isNull();
             assertThat(read.bytes()).isEqualTo(data);
