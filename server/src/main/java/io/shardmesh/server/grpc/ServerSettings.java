@@ -2,6 +2,7 @@ package io.shardmesh.server.grpc;
 
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.shardmesh.proto.v1.ChunksGrpc;
 import io.shardmesh.server.chunk.ChunkConfig;
 import java.util.concurrent.TimeUnit;
 
@@ -22,12 +23,19 @@ public final class ServerSettings {
     public static final long MAX_CONNECTION_AGE_MINUTES = 120;
     public static final long MAX_CONNECTION_AGE_GRACE_MINUTES = 30;
     public static final long HANDSHAKE_TIMEOUT_SECONDS = 10;
+    /**
+     * GetChunk streams in progress at once, node-wide: each may hold a 256 KiB frame in the
+     * transport for a caller that does not read, so this bounds that memory (32 MiB). A reader
+     * keeps about a dozen streams open, so this serves many readers at once.
+     */
+    public static final int MAX_CONCURRENT_CHUNK_STREAMS = 128;
 
     private ServerSettings() {
     }
 
     /** Applies the limits; the Netty-only ones when the builder is Netty's. */
     public static ServerBuilder<?> apply(ServerBuilder<?> builder) {
+        builder.intercept(new StreamLimit(ChunksGrpc.getGetChunkMethod(), MAX_CONCURRENT_CHUNK_STREAMS));
         builder.maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
                 .handshakeTimeout(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
