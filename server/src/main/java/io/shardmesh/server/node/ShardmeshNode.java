@@ -138,7 +138,7 @@ public final class ShardmeshNode implements AutoCloseable {
         ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
                 : NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
                         InsecureServerCredentials.create());
-        ServerSettings.apply(sb);
+        ServerSettings.apply(sb, config.maxCallDuration());
         sb.intercept(new CallerAddress());
         List<BindableService> services = List.of(
                 new ChunksGrpcService(chunks),
@@ -382,6 +382,7 @@ public final class ShardmeshNode implements AutoCloseable {
         private long maxStorageBytes;
         private ChunkConfig chunkConfig = ChunkConfig.defaults();
         private Duration shutdownGrace = NodeConfig.DEFAULT_SHUTDOWN_GRACE;
+        private Duration maxCallDuration = ServerSettings.DEFAULT_MAX_CALL_DURATION;
         private ServerBuilder<?> serverBuilder;
         private Clock clock = Clock.systemUTC();
         private Scheduler timerScheduler = Schedulers.parallel();
@@ -421,6 +422,12 @@ public final class ShardmeshNode implements AutoCloseable {
 
         public Builder shutdownGrace(Duration grace) {
             this.shutdownGrace = requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /** The deadline the node gives a call that comes without one (default one hour). */
+        public Builder maxCallDuration(Duration max) {
+            this.maxCallDuration = requireNonNull(max, "max");
             return this;
         }
 
@@ -478,7 +485,7 @@ public final class ShardmeshNode implements AutoCloseable {
         /** Opens storage and starts serving. */
         public ShardmeshNode start() throws IOException {
             NodeConfig config = new NodeConfig(dataDir, listenHost, listenPort, advertiseHost, advertisePort,
-                    maxStorageBytes, chunkConfig, shutdownGrace);
+                    maxStorageBytes, chunkConfig, shutdownGrace, maxCallDuration);
             Files.createDirectories(dataDir);
             NodeKey key = NodeKeyFile.loadOrCreate(dataDir);
             MetadataDb db = MetadataDb.open(dataDir);
