@@ -30,6 +30,7 @@ import io.shardmesh.server.dht.DhtService;
 import io.shardmesh.server.dht.DhtSettings;
 import io.shardmesh.server.grpc.DhtGrpcService;
 import io.shardmesh.server.grpc.KvGrpcService;
+import io.shardmesh.server.grpc.MalformedRequests;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.server.chunk.ChunkConfig;
@@ -146,7 +147,7 @@ public final class ShardmeshNode implements AutoCloseable {
                 new KvGrpcService(dht),
                 new FilesGrpcService(files),
                 new NodeGrpcService(this::status, dht));
-        services.forEach(sb::addService);
+        services.forEach(s -> sb.addService(MalformedRequests.refuse(s.bindService())));
         sb.addService(health.getHealthService());
         sb.addService(ProtoReflectionServiceV1.newInstance());
         // v1alpha too: older grpcurl and buf releases only speak that one.
