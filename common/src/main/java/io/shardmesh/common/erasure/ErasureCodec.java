@@ -33,9 +33,10 @@ public interface ErasureCodec {
         if (m < 0) {
             throw new IllegalArgumentException("m (parity shards) must be at least 0, got " + m);
         }
-        if (k + m > MAX_TOTAL_SHARDS) {
+        // In long: a k and m that come off the wire (uint32) can overflow an int sum past this check.
+        if ((long) k + m > MAX_TOTAL_SHARDS) {
             throw new IllegalArgumentException("k + m must be at most " + MAX_TOTAL_SHARDS + ", got "
-                    + k + " + " + m + " = " + (k + m));
+                    + k + " + " + m + " = " + ((long) k + m));
         }
     }
 

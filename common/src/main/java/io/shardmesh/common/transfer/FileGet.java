@@ -226,9 +226,25 @@ public final class FileGet {
                 .publishOn(cpu)
                 .map(shards -> {
                     byte[] encoded = codec.decode(shards, m.encodedStripeLength(index));
-                    byte[] plain = cipher.map(c -> c.open(StripeCipher.stripeNonce(index), encoded)).orElse(encoded);
+                    byte[] plain = cipher.map(c -> open(r, c, index, encoded)).orElse(encoded);
                     return new Plain(index, plain);
                 });
+    }
+
+    /**
+     * Decrypts a stripe. A key that opened the file's sealed metadata is the file's key, so a
+     * stripe that then fails AES-GCM was tampered with (DATA_LOSS), not read with a wrong key.
+     */
+    private static byte[] open(Resolved r, StripeCipher c, int index, byte[] sealed) {
+        try {
+            return c.open(StripeCipher.stripeNonce(index), sealed);
+        } catch (MeshException e) {
+            if (e.kind() != io.shardmesh.common.error.ErrorKind.PERMISSION_DENIED || r.contentSha256().isEmpty()) {
+                throw e;
+            }
+            throw MeshException.dataLoss("stripe " + index + " of file " + r.fileId()
+                    + " does not decrypt under the key that opens its metadata: its ciphertext was tampered with");
+        }
     }
 
     /** The adaptive hedge delay: a multiple of the recent typical shard latency, within bounds. */

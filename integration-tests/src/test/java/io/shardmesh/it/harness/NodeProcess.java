@@ -6,6 +6,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardmesh.common.grpc.PeerChannels;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -33,6 +34,8 @@ public final class NodeProcess implements AutoCloseable {
     /** Generous: several JVMs start at once on 2 cores shared with other builds. */
     static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
+    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+
     private static final Pattern STARTED = Pattern.compile("^shardmesh node ([0-9a-f]{64}) listening on 127\\.0\\.0\\.1:(\\d+)");
 
     private final Process process;
@@ -41,7 +44,7 @@ public final class NodeProcess implements AutoCloseable {
     private final String nodeId;
     private final int port;
     private final Duration startup;
-    private ManagedChannel channel;
+    private final List<ManagedChannel> channels = new ArrayList<>();
     private volatile boolean serving;
 
     private NodeProcess(Process process, Path dataDir, Path log, String nodeId, int port, Duration startup) {
@@ -127,9 +130,10 @@ public final class NodeProcess implements AutoCloseable {
 
     private void awaitServing(long deadlineNanos) throws InterruptedException, IOException {
         StatusRuntimeException last = null;
+        ManagedChannel probe = channel();
         while (System.nanoTime() < deadlineNanos && process.isAlive()) {
             try {
-                if (HealthGrpc.newBlockingStub(channel()).withDeadlineAfter(5, TimeUnit.SECONDS)
+                if (HealthGrpc.newBlockingStub(probe).withDeadlineAfter(5, TimeUnit.SECONDS)
                         .check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING) {
                     serving = true;
                     return;
@@ -173,13 +177,65 @@ public final class NodeProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** A channel to the node, made on first use and shut down with the node. Give every call a deadline. */
+    /**
+     * A new plaintext channel (its own connection) to the node with the mesh's message limit,
+     * shut down with the node. Give every call a deadline.
+     */
     public synchronized ManagedChannel channel() {
-        if (channel == null) {
-            channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-                    .maxInboundMessageSize(4 << 20).build();
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                .maxInboundMessageSize(PeerChannels.MAX_INBOUND_MESSAGE_BYTES).build();
+        channels.add(ch);
+        return ch;
+    }
+
+    /** Where the node keeps the blob {@code chunkId}. */
+    public Path chunkFile(String chunkId) {
+        return dataDir.resolve("chunks").resolve(chunkId.substring(0, 2)).resolve(chunkId.substring(2, 4)).resolve(chunkId);
+    }
+
+    /** The process is alive and its health service answers SERVING, on a new connection. */
+    public boolean healthy() {
+        if (!process.isAlive()) {
+            return false;
         }
-        return channel;
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            return HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING;
+        } catch (StatusRuntimeException e) {
+            return false;
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    /**
+     * The node's used heap right after a full collection, in bytes (through {@code jcmd}, from the
+     * JDK running the tests): what the node really keeps, not garbage not collected yet.
+     */
+    public long heapUsedAfterGc() throws IOException, InterruptedException {
+        String jcmd = Paths.javaBin().resolveSibling("jcmd").toString();
+        String pid = Long.toString(process.pid());
+        NodeTooling.ProcessResult gc = NodeTooling.run(dataDir, 60, jcmd, pid, "GC.run");
+        NodeTooling.ProcessResult info = NodeTooling.run(dataDir, 60, jcmd, pid, "GC.heap_info");
+        if (gc.exitCode() != 0 || info.exitCode() != 0) {
+            throw new IllegalStateException("jcmd failed:\n" + gc.output() + info.output());
+        }
+        long usedKb = 0;
+        for (String line : info.output().split("\n")) {
+            // Generations or the whole heap; metaspace is not heap.
+            if (line.contains("Metaspace") || line.contains("class space")) {
+                continue;
+            }
+            Matcher m = HEAP_USED.matcher(line);
+            if (m.find()) {
+                usedKb += Long.parseLong(m.group(1));
+            }
+        }
+        if (usedKb == 0) {
+            throw new IllegalStateException("no heap figure in jcmd GC.heap_info:\n" + info.output());
+        }
+        return usedKb * 1024;
     }
 
     /** What the node logged to stderr so far. */
@@ -207,10 +263,8 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     private synchronized void closeChannel() {
-        if (channel != null) {
-            channel.shutdownNow();
-            channel = null;
-        }
+        channels.forEach(ManagedChannel::shutdownNow);
+        channels.clear();
     }
 
     @Override

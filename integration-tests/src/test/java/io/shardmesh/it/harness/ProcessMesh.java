@@ -90,6 +90,23 @@ public final class ProcessMesh implements AutoCloseable {
         return nodes.length;
     }
 
+    /** The running nodes, in index order. */
+    public List<NodeProcess> nodes() {
+        List<NodeProcess> running = new ArrayList<>();
+        for (NodeProcess n : nodes) {
+            if (n != null && n.isAlive()) {
+                running.add(n);
+            }
+        }
+        return running;
+    }
+
+    /** The running node with this id. */
+    public NodeProcess byId(String nodeId) {
+        return nodes().stream().filter(n -> n.nodeId().equals(nodeId)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no running node " + nodeId));
+    }
+
     /** The data dir of node {@code i}, whether it runs or not. */
     public Path dataDir(int i) {
         return root.resolve("n" + i);

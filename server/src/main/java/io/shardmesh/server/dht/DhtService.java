@@ -334,8 +334,14 @@ public final class DhtService implements AutoCloseable {
             if (age.compareTo(MIN_STALE_AGE) < 0) {
                 age = MIN_STALE_AGE;
             }
+            long seenBefore;
+            try {
+                seenBefore = Math.subtractExact(clock.millis(), age.toMillis());
+            } catch (ArithmeticException e) {
+                throw MeshException.invalidArgument("older_than_seconds " + olderThan.getSeconds() + " is too large");
+            }
             List<Contact> gone = new ArrayList<>();
-            for (Contact c : peers.forgetOlderThan(clock.millis() - age.toMillis(),
+            for (Contact c : peers.forgetOlderThan(seenBefore,
                     id -> kademlia.table().entry(id).map(e -> e.failures() == 0).orElse(false))) {
                 kademlia.table().remove(c.id());
                 gone.add(c);

@@ -2,7 +2,9 @@ package io.shardmesh.server.grpc;
 
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.shardmesh.proto.v1.ChunksGrpc;
 import io.shardmesh.server.chunk.ChunkConfig;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** Limits every node's gRPC server runs with, whatever the transport. */
@@ -22,12 +24,32 @@ public final class ServerSettings {
     public static final long MAX_CONNECTION_AGE_MINUTES = 120;
     public static final long MAX_CONNECTION_AGE_GRACE_MINUTES = 30;
     public static final long HANDSHAKE_TIMEOUT_SECONDS = 10;
+    /**
+     * GetChunk streams in progress at once, node-wide: each may hold a 256 KiB frame in the
+     * transport for a caller that does not read, so this bounds that memory (32 MiB). A reader
+     * keeps about a dozen streams open, so this serves many readers at once.
+     */
+    public static final int MAX_CONCURRENT_CHUNK_STREAMS = 128;
 
     private ServerSettings() {
     }
 
-    /** Applies the limits; the Netty-only ones when the builder is Netty's. */
+    /**
+     * The deadline a call that comes without one gets: long enough for a large file at a slow
+     * pace, short of the connection age, so a caller that goes quiet cannot hold a stream open for
+     * good. Callers that set a deadline keep theirs.
+     */
+    public static final Duration DEFAULT_MAX_CALL_DURATION = Duration.ofHours(1);
+
+    /** Applies the limits, with the default deadline for calls that come without one. */
     public static ServerBuilder<?> apply(ServerBuilder<?> builder) {
+        return apply(builder, DEFAULT_MAX_CALL_DURATION);
+    }
+
+    /** Applies the limits; the Netty-only ones when the builder is Netty's. */
+    public static ServerBuilder<?> apply(ServerBuilder<?> builder, Duration maxCallDuration) {
+        builder.addStreamTracerFactory(new DefaultDeadline(maxCallDuration));
+        builder.intercept(new StreamLimit(ChunksGrpc.getGetChunkMethod(), MAX_CONCURRENT_CHUNK_STREAMS));
         builder.maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
                 .handshakeTimeout(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS);

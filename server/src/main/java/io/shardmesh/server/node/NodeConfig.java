@@ -17,9 +17,10 @@ import java.time.Duration;
  * @param maxStorageBytes chunk store quota; 0 means unlimited
  * @param chunks chunk handling
  * @param shutdownGrace how long in-flight calls may finish on shutdown
+ * @param maxCallDuration the deadline of a call that comes without one
  */
 public record NodeConfig(Path dataDir, String listenHost, int listenPort, String advertiseHost, int advertisePort,
-                         long maxStorageBytes, ChunkConfig chunks, Duration shutdownGrace) {
+                         long maxStorageBytes, ChunkConfig chunks, Duration shutdownGrace, Duration maxCallDuration) {
 
     public static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     public static final int DEFAULT_LISTEN_PORT = 7070;
@@ -30,6 +31,10 @@ public record NodeConfig(Path dataDir, String listenHost, int listenPort, String
         requireNonNull(listenHost, "listenHost");
         requireNonNull(chunks, "chunks");
         requireNonNull(shutdownGrace, "shutdownGrace");
+        requireNonNull(maxCallDuration, "maxCallDuration");
+        if (maxCallDuration.isNegative() || maxCallDuration.isZero()) {
+            throw new IllegalArgumentException("the longest call must be positive, got " + maxCallDuration);
+        }
         if (listenPort < 0 || listenPort > 65535) {
             throw new IllegalArgumentException("listen port must be 0..65535, got " + listenPort);
         }

@@ -38,6 +38,7 @@ import io.shardmesh.server.grpc.ChunksGrpcService;
 import io.shardmesh.server.grpc.DhtGrpcService;
 import io.shardmesh.server.grpc.FilesGrpcService;
 import io.shardmesh.server.grpc.KvGrpcService;
+import io.shardmesh.server.grpc.MalformedRequests;
 import io.shardmesh.server.grpc.NodeGrpcService;
 import io.shardmesh.server.grpc.ServerSettings;
 import io.shardmesh.server.identity.NodeKeyFile;
@@ -144,7 +145,7 @@ public final class ShardmeshNode implements AutoCloseable {
         ServerBuilder<?> sb = b.serverBuilder != null ? b.serverBuilder
                 : NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
                         InsecureServerCredentials.create());
-        ServerSettings.apply(sb);
+        ServerSettings.apply(sb, config.maxCallDuration());
         sb.intercept(new CallerAddress());
         NodeMetrics metrics = b.metrics == null ? null
                 : new NodeMetrics(() -> status().block(Duration.ofSeconds(5)));
@@ -157,7 +158,7 @@ public final class ShardmeshNode implements AutoCloseable {
                 new KvGrpcService(dht),
                 new FilesGrpcService(files),
                 new NodeGrpcService(this::status, dht));
-        services.forEach(sb::addService);
+        services.forEach(s -> sb.addService(MalformedRequests.refuse(s.bindService())));
         sb.addService(health.getHealthService());
         sb.addService(ProtoReflectionServiceV1.newInstance());
         // v1alpha too: older grpcurl and buf releases only speak that one.
@@ -418,6 +419,7 @@ public final class ShardmeshNode implements AutoCloseable {
         private long maxStorageBytes;
         private ChunkConfig chunkConfig = ChunkConfig.defaults();
         private Duration shutdownGrace = NodeConfig.DEFAULT_SHUTDOWN_GRACE;
+        private Duration maxCallDuration = ServerSettings.DEFAULT_MAX_CALL_DURATION;
         private ServerBuilder<?> serverBuilder;
         private Clock clock = Clock.systemUTC();
         private Scheduler timerScheduler = Schedulers.parallel();
@@ -464,6 +466,12 @@ public final class ShardmeshNode implements AutoCloseable {
 
         public Builder shutdownGrace(Duration grace) {
             this.shutdownGrace = requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /** The deadline the node gives a call that comes without one (default one hour). */
+        public Builder maxCallDuration(Duration max) {
+            this.maxCallDuration = requireNonNull(max, "max");
             return this;
         }
 
@@ -521,7 +529,7 @@ public final class ShardmeshNode implements AutoCloseable {
         /** Opens storage and starts serving. */
         public ShardmeshNode start() throws IOException {
             NodeConfig config = new NodeConfig(dataDir, listenHost, listenPort, advertiseHost, advertisePort,
-                    maxStorageBytes, chunkConfig, shutdownGrace);
+                    maxStorageBytes, chunkConfig, shutdownGrace, maxCallDuration);
             Files.createDirectories(dataDir);
             NodeKey key = NodeKeyFile.loadOrCreate(dataDir);
             MetadataDb db = MetadataDb.open(dataDir, key.id());
