@@ -10,7 +10,6 @@ import io.shardmesh.common.dht.RecordKind;
 import io.shardmesh.common.grpc.GrpcDhtTransport;
 import io.shardmesh.common.grpc.GrpcMesh;
 import io.shardmesh.common.grpc.PeerChannels;
-import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FileGet;
@@ -76,7 +75,7 @@ final class ClientMesh implements AutoCloseable {
                 }
             }
         } catch (StatusRuntimeException e) {
-            throw StatusMapper.fromThrowable(e, "node " + node);
+            throw NodeConnection.failed(e, "node " + node);
         }
         return new ClientMesh(ownerKey(), nodes);
     }

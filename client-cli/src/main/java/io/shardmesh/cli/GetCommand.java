@@ -3,7 +3,6 @@ package io.shardmesh.cli;
 import io.grpc.StatusRuntimeException;
 import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.error.MeshException;
-import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.net.HostPort;
@@ -91,7 +90,7 @@ class GetCommand implements Callable<Integer> {
                 ids = LsCommand.list(node).stream().filter(f -> f.getName().equals(text))
                         .map(FileEntry::getFileId).distinct().toList();
             } catch (StatusRuntimeException e) {
-                throw StatusMapper.fromThrowable(e, "looking up the name '" + text + "' at " + node);
+                throw NodeConnection.failed(e, "looking up the name '" + text + "' at " + node);
             }
             if (ids.isEmpty()) {
                 throw MeshException.notFound("no file named '" + text + "' at node " + node

@@ -3,7 +3,6 @@ package io.shardmesh.cli;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.StatusRuntimeException;
-import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.proto.v1.KvGetRequest;
 import io.shardmesh.proto.v1.KvGetResponse;
 import io.shardmesh.proto.v1.KvGrpc;
@@ -68,7 +67,7 @@ final class KvCommand implements Runnable {
                                 .setValue(ByteString.copyFrom(value, StandardCharsets.UTF_8))
                                 .setTtlSeconds(ttlSeconds).build());
             } catch (StatusRuntimeException e) {
-                throw StatusMapper.fromThrowable(e, "kv put at " + global.node());
+                throw NodeConnection.failed(e, "kv put at " + global.node());
             }
             PrintWriter out = spec.commandLine().getOut();
             if (global.json) {
@@ -100,7 +99,7 @@ final class KvCommand implements Runnable {
                 r = KvGrpc.newBlockingStub(c.channel()).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
                         .get(KvGetRequest.newBuilder().setKey(key).build());
             } catch (StatusRuntimeException e) {
-                throw StatusMapper.fromThrowable(e, "kv get at " + global.node());
+                throw NodeConnection.failed(e, "kv get at " + global.node());
             }
             PrintWriter out = spec.commandLine().getOut();
             if (global.json) {

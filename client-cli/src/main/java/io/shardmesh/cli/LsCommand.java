@@ -2,7 +2,6 @@ package io.shardmesh.cli;
 
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.StatusRuntimeException;
-import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.units.Sizes;
 import io.shardmesh.proto.v1.FileEntry;
@@ -72,7 +71,7 @@ final class LsCommand implements Callable<Integer> {
                     }
                 }
             } catch (StatusRuntimeException e) {
-                throw StatusMapper.fromThrowable(e, "node " + global.node());
+                throw NodeConnection.failed(e, "node " + global.node());
             }
         }
         for (HostPort n : ask) {
@@ -80,7 +79,7 @@ final class LsCommand implements Callable<Integer> {
                 list(n).forEach(f -> files.putIfAbsent(f.getFileId(), f));
             } catch (StatusRuntimeException e) {
                 if (n.equals(global.node())) {
-                    throw StatusMapper.fromThrowable(e, "ls at " + n);
+                    throw NodeConnection.failed(e, "ls at " + n);
                 }
                 spec.commandLine().getErr().printf("warning: %s did not answer (%s)%n", n, e.getStatus().getCode());
             }

@@ -1,7 +1,11 @@
 package io.shardmesh.cli;
 
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardmesh.common.error.ErrorKind;
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.server.grpc.ServerSettings;
 import java.time.Duration;
@@ -23,6 +27,23 @@ final class NodeConnection implements AutoCloseable {
                 .maxInboundMessageSize(ServerSettings.MAX_INBOUND_MESSAGE_BYTES)
                 .keepAliveTime(ServerSettings.KEEPALIVE_TIME_SECONDS, TimeUnit.SECONDS)
                 .build();
+    }
+
+    /**
+     * A failed call to a node as the CLI reports it: mapped like everywhere else, plus a hint
+     * when the node could not be reached at all (nothing listening, wrong address) or did not
+     * answer in time. Not for failures the node itself reported, nor for peers' failures.
+     */
+    static MeshException failed(StatusRuntimeException e, String context) {
+        MeshException me = StatusMapper.fromThrowable(e, context);
+        if (me.kind() == ErrorKind.UNAVAILABLE && e.getStatus().getCause() != null) {
+            return new MeshException(me.kind(), me.getMessage()
+                    + " (is a node running there? start one with 'shardmesh node' or use --node HOST:PORT)", e);
+        }
+        if (me.kind() == ErrorKind.DEADLINE_EXCEEDED) {
+            return new MeshException(me.kind(), me.getMessage() + " (the node did not answer in time)", e);
+        }
+        return me;
     }
 
     ManagedChannel channel() {

@@ -2,7 +2,6 @@ package io.shardmesh.cli;
 
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.StatusRuntimeException;
-import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.proto.v1.ForgetStalePeersRequest;
 import io.shardmesh.proto.v1.ForgetStalePeersResponse;
 import io.shardmesh.proto.v1.ListPeersRequest;
@@ -55,7 +54,7 @@ final class PeersCommand implements Callable<Integer> {
             peers = stub.withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toSeconds(), TimeUnit.SECONDS)
                     .listPeers(ListPeersRequest.getDefaultInstance());
         } catch (StatusRuntimeException e) {
-            throw StatusMapper.fromThrowable(e, "node " + global.node());
+            throw NodeConnection.failed(e, "node " + global.node());
         }
         if (global.json) {
             out.println(JsonFormat.printer().print(peers));

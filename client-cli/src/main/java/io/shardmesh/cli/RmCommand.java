@@ -6,7 +6,6 @@ import io.shardmesh.common.dht.ContactListener;
 import io.shardmesh.common.dht.DhtConfig;
 import io.shardmesh.common.dht.DhtRecord;
 import io.shardmesh.common.dht.Lookup;
-import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.proto.v1.DeleteRequest;
 import io.shardmesh.proto.v1.FilesGrpc;
@@ -55,7 +54,7 @@ final class RmCommand implements Callable<Integer> {
                     unpinned = d.getHoldersUnpinned();
                     unreachable = d.getHoldersUnreachable();
                 } catch (StatusRuntimeException e) {
-                    throw StatusMapper.fromThrowable(e, "rm at " + global.node());
+                    throw NodeConnection.failed(e, "rm at " + global.node());
                 }
             } else {
                 Map<String, Contact> holders = new LinkedHashMap<>();

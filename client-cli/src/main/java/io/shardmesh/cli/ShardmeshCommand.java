@@ -54,7 +54,7 @@ public final class ShardmeshCommand implements Runnable {
         }
         MeshException me = StatusMapper.fromThrowable(e, "");
         String message = me.getMessage().startsWith(": ") ? me.getMessage().substring(2) : me.getMessage();
-        err.println(cl.getCommandSpec().qualifiedName() + ": " + hint(me, message, parsed));
+        err.println(cl.getCommandSpec().qualifiedName() + ": " + message);
         if (parsed.originalArgs().contains("-v") || parsed.originalArgs().contains("--verbose")) {
             e.printStackTrace(err);
         }
@@ -69,13 +69,5 @@ public final class ShardmeshCommand implements Runnable {
             }
         }
         return false;
-    }
-
-    private static String hint(MeshException e, String message, CommandLine.ParseResult parsed) {
-        return switch (e.kind()) {
-            case UNAVAILABLE -> message + " (is a node running there? start one with 'shardmesh node' or use --node HOST:PORT)";
-            case DEADLINE_EXCEEDED -> message + " (the node did not answer in time)";
-            default -> message;
-        };
     }
 }

@@ -2,7 +2,6 @@ package io.shardmesh.cli;
 
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.StatusRuntimeException;
-import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.units.Sizes;
 import io.shardmesh.proto.v1.FilesGrpc;
 import io.shardmesh.proto.v1.StatRequest;
@@ -43,7 +42,7 @@ final class StatCommand implements Callable<Integer> {
             s = FilesGrpc.newBlockingStub(c.channel()).withDeadlineAfter(KvCommand.DEADLINE_SECONDS, TimeUnit.SECONDS)
                     .stat(req.build());
         } catch (StatusRuntimeException e) {
-            throw StatusMapper.fromThrowable(e, "stat at " + global.node());
+            throw NodeConnection.failed(e, "stat at " + global.node());
         }
         PrintWriter out = spec.commandLine().getOut();
         if (global.json) {

@@ -2,7 +2,6 @@ package io.shardmesh.cli;
 
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.StatusRuntimeException;
-import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.units.Sizes;
 import io.shardmesh.proto.v1.NodeGrpc;
 import io.shardmesh.proto.v1.StatusRequest;
@@ -36,7 +35,7 @@ final class StatusCommand implements Callable<Integer> {
                     .withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                     .status(StatusRequest.getDefaultInstance());
         } catch (StatusRuntimeException e) {
-            throw StatusMapper.fromThrowable(e, "node " + global.node());
+            throw NodeConnection.failed(e, "node " + global.node());
         }
         PrintWriter out = spec.commandLine().getOut();
         if (global.json) {

@@ -68,7 +68,8 @@ class StripeLossAndRejoinIT {
                 "--node", mesh.node(b).address());
         assertThat(lost.exitCode()).as(lost.describe()).isEqualTo(5);
         assertThat(lost.stderr().strip().lines()).as("one readable line").hasSize(1);
-        assertThat(lost.stderr()).contains("stripe");
+        assertThat(lost.stderr()).contains("stripe")
+                .as("the node given with --node is fine: no hint to start one").doesNotContain("is a node running there");
         try (Stream<Path> left = Files.list(out)) {
             assertThat(left).as("nothing written, not even a partial file").isEmpty();
         }
