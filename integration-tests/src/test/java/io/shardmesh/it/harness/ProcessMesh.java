@@ -148,15 +148,25 @@ public final class ProcessMesh implements AutoCloseable {
     /**
      * Starts node {@code i} again on its data dir, without {@code --bootstrap}, so it rejoins
      * from the peers it saved. It listens on the port the OS gave it at first start, as a
-     * deployed node with a fixed {@code --listen} port does: peers keep a node's verified
-     * address (a claim of a new one is not trusted) and provider records name it, so a node
-     * that came back elsewhere would not be found until those age out.
+     * deployed node with a fixed {@code --listen} port does.
      */
     public NodeProcess restart(int i) throws IOException, InterruptedException {
+        return restart(i, nodes[i].port());
+    }
+
+    /**
+     * {@link #restart(int)} on a new OS-picked port, as a node that moved: it must re-announce
+     * its shards at the new address for readers to find them.
+     */
+    public NodeProcess restartElsewhere(int i) throws IOException, InterruptedException {
+        return restart(i, 0);
+    }
+
+    private NodeProcess restart(int i, int port) throws IOException, InterruptedException {
         if (isRunning(i)) {
             throw new IllegalStateException("node " + i + " is still running");
         }
-        nodes[i] = NodeProcess.start(dataDir(i), nodes[i].port(), nodeArgs.toArray(String[]::new));
+        nodes[i] = NodeProcess.start(dataDir(i), port, nodeArgs.toArray(String[]::new));
         return nodes[i];
     }
 

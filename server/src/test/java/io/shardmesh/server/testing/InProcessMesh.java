@@ -41,14 +41,75 @@ public final class InProcessMesh implements AutoCloseable {
         this.root = root;
     }
 
-    /** Channels to a fake address go to the in-process server behind it. */
+    /**
+     * Channels to a fake address go to the in-process server behind it now, call by call, as a
+     * TCP channel reaches whatever listens on its port: a node restarted on an address is
+     * reached there, and one not started yet simply refuses.
+     */
     public PeerChannels.Factory channels() {
-        return (host, port) -> {
-            String name = serverNames.get(host + ":" + port);
-            return InProcessChannelBuilder.forName(name == null ? "nowhere-" + host + "-" + port : name)
-                    .maxInboundMessageSize(PeerChannels.MAX_INBOUND_MESSAGE_BYTES)
-                    .build();
-        };
+        return (host, port) -> new Rerouting(host + ":" + port);
+    }
+
+    private final class Rerouting extends ManagedChannel {
+        private final String address;
+        private final Map<String, ManagedChannel> byServer = new ConcurrentHashMap<>();
+        private volatile boolean shutdown;
+
+        Rerouting(String address) {
+            this.address = address;
+        }
+
+        private ManagedChannel current() {
+            String name = serverNames.get(address);
+            String target = name == null ? "nowhere-" + address : name;
+            return byServer.computeIfAbsent(target, t -> InProcessChannelBuilder.forName(t)
+                    .maxInboundMessageSize(PeerChannels.MAX_INBOUND_MESSAGE_BYTES).build());
+        }
+
+        @Override
+        public <Q, A> io.grpc.ClientCall<Q, A> newCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options) {
+            return current().newCall(method, options);
+        }
+
+        @Override
+        public String authority() {
+            return address;
+        }
+
+        @Override
+        public ManagedChannel shutdown() {
+            shutdown = true;
+            byServer.values().forEach(ManagedChannel::shutdown);
+            return this;
+        }
+
+        @Override
+        public ManagedChannel shutdownNow() {
+            shutdown = true;
+            byServer.values().forEach(ManagedChannel::shutdownNow);
+            return this;
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return shutdown;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return shutdown && byServer.values().stream().allMatch(ManagedChannel::isTerminated);
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+            long deadline = System.nanoTime() + unit.toNanos(timeout);
+            for (ManagedChannel c : byServer.values()) {
+                if (!c.awaitTermination(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** Starts a node with a fresh data dir (no bootstrap: callers join it explicitly). */
@@ -62,19 +123,28 @@ public final class InProcessMesh implements AutoCloseable {
         String name = InProcessServerBuilder.generateName();
         InProcessServerBuilder sb = InProcessServerBuilder.forName(name);
         sb.intercept(blackhole(address));
+        // Reachable from the moment it serves, as a real node is: before it starts joining.
+        String previous = serverNames.put(address, name);
         try {
             ShardmeshNode node = customize.apply(ShardmeshNode.builder(dataDir)
                     .serverBuilder(sb)
                     .advertise("127.0.0.1", port)
                     .dhtSettings(dht)
                     .channelFactory(channels())).start();
-            serverNames.put(address, name);
             synchronized (nodes) {
                 nodes.add(node);
             }
             return node;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | RuntimeException e) {
+            if (previous == null) {
+                serverNames.remove(address, name);
+            } else {
+                serverNames.replace(address, name, previous);
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            throw (RuntimeException) e;
         }
     }
 
