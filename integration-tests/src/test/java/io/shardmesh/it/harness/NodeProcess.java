@@ -34,8 +34,6 @@ public final class NodeProcess implements AutoCloseable {
     /** Generous: several JVMs start at once on 2 cores shared with other builds. */
     static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
-    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
-
     private static final Pattern STARTED = Pattern.compile("^shardmesh node ([0-9a-f]{64}) listening on 127\\.0\\.0\\.1:(\\d+)");
 
     private final Process process;
@@ -214,28 +212,7 @@ public final class NodeProcess implements AutoCloseable {
      * JDK running the tests): what the node really keeps, not garbage not collected yet.
      */
     public long heapUsedAfterGc() throws IOException, InterruptedException {
-        String jcmd = Paths.javaBin().resolveSibling("jcmd").toString();
-        String pid = Long.toString(process.pid());
-        NodeTooling.ProcessResult gc = NodeTooling.run(dataDir, 60, jcmd, pid, "GC.run");
-        NodeTooling.ProcessResult info = NodeTooling.run(dataDir, 60, jcmd, pid, "GC.heap_info");
-        if (gc.exitCode() != 0 || info.exitCode() != 0) {
-            throw new IllegalStateException("jcmd failed:\n" + gc.output() + info.output());
-        }
-        long usedKb = 0;
-        for (String line : info.output().split("\n")) {
-            // Generations or the whole heap; metaspace is not heap.
-            if (line.contains("Metaspace") || line.contains("class space")) {
-                continue;
-            }
-            Matcher m = HEAP_USED.matcher(line);
-            if (m.find()) {
-                usedKb += Long.parseLong(m.group(1));
-            }
-        }
-        if (usedKb == 0) {
-            throw new IllegalStateException("no heap figure in jcmd GC.heap_info:\n" + info.output());
-        }
-        return usedKb * 1024;
+        return new ProcessProbe(process.pid()).heapUsedBytes(true);
     }
 
     /** What the node logged to stderr so far. */

@@ -14,7 +14,11 @@ public final class ProcessProbe {
 
     private static final Pattern THREADS = Pattern.compile("(?m)^Threads:\\s+(\\d+)");
     private static final Pattern RSS_KB = Pattern.compile("(?m)^VmRSS:\\s+(\\d+) kB");
-    /** First heap line of GC.heap_info, e.g. "garbage-first heap   total 262144K, used 21504K [...". */
+    /**
+     * A heap or generation line of GC.heap_info: one for G1 ("garbage-first heap   total 262144K,
+     * used 21504K [..."), one per generation for Serial and Parallel ("def new generation",
+     * "tenured generation"). Metaspace lines have no "total" and are not heap.
+     */
     private static final Pattern HEAP_USED_KB = Pattern.compile("total \\d+K, used (\\d+)K");
 
     private final long pid;
@@ -50,7 +54,22 @@ public final class ProcessProbe {
         if (info.exitCode() != 0) {
             throw new IllegalStateException("jcmd GC.heap_info failed (exit " + info.exitCode() + "): " + info.output());
         }
-        return group(HEAP_USED_KB, info.output(), "heap used") * 1024;
+        return heapUsedKb(info.output()) * 1024;
+    }
+
+    /** The heap in use in a GC.heap_info report, in KiB: every generation's "used", summed. */
+    static long heapUsedKb(String heapInfo) {
+        Matcher m = HEAP_USED_KB.matcher(heapInfo);
+        long kb = 0;
+        boolean found = false;
+        while (m.find()) {
+            kb += Long.parseLong(m.group(1));
+            found = true;
+        }
+        if (!found) {
+            throw new IllegalStateException("no heap figure in jcmd GC.heap_info:\n" + heapInfo);
+        }
+        return kb;
     }
 
     private static long group(Pattern p, String text, String what) {
