@@ -19,6 +19,7 @@ import io.shardmesh.proto.v1.PutChunkHeader;
 import io.shardmesh.proto.v1.PutChunkRequest;
 import io.shardmesh.proto.v1.ReactorChunksGrpc;
 import io.shardmesh.server.node.ShardmeshNode;
+import io.shardmesh.server.testing.Await;
 import io.shardmesh.server.testing.Chunks;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -91,7 +92,8 @@ class HostileNoDeadlineIT {
             assertThat(call.get(ENDS_WITHIN.toSeconds(), TimeUnit.SECONDS).getCode())
                     .isIn(Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED);
         }
-        assertThat(node.chunks().stats().reservedBytes()).as("upload reservations released").isZero();
+        // The node lets go just after it resets the stream: give it a moment.
+        Await.until("upload reservations released", ENDS_WITHIN, () -> node.chunks().stats().reservedBytes() == 0);
         assertThat(node.chunks().stats().chunks()).as("only the complete chunk is kept").isEqualTo(1);
         try (Stream<Path> tmp = Files.list(node.config().dataDir().resolve("tmp"))) {
             assertThat(tmp).as("no temp file left").isEmpty();
@@ -105,6 +107,19 @@ class HostileNoDeadlineIT {
         assertThat(openFilesNaming(bigId)).as("open descriptors of the chunk file").isZero();
         assertThat(read.isDone() ? read.get().getCode() : Status.Code.DEADLINE_EXCEEDED)
                 .isIn(Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED);
+    }
+
+    @Test
+    void aCallersDayLongDeadline_isCutToTheNodes() throws Exception {
+        // The same quiet upload, but with a deadline a day away: the node's 3 s apply.
+        CompletableFuture<Status> upload = RawCall.start(channel, ChunksGrpc.getPutChunkMethod(),
+                CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.DAYS), List.of(
+                        PutChunkRequest.newBuilder().setHeader(PutChunkHeader.newBuilder()
+                                .setChunkId(Chunks.idOf(new byte[1 << 20]).hex()).setSize(1 << 20)).build(),
+                        PutChunkRequest.newBuilder().setData(ByteString.copyFrom(new byte[4096])).build()), false, 1).closed();
+        assertThat(upload.get(ENDS_WITHIN.toSeconds(), TimeUnit.SECONDS).getCode())
+                .isIn(Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED);
+        Await.until("the upload reservation released", ENDS_WITHIN, () -> node.chunks().stats().reservedBytes() == 0);
     }
 
     /** A call with no deadline that sends {@code messages}, half-closes only if asked, and reads at most {@code read}. */

@@ -37,7 +37,7 @@ public final class ServerSettings {
     /**
      * The deadline a call that comes without one gets: long enough for a large file at a slow
      * pace, short of the connection age, so a caller that goes quiet cannot hold a stream open for
-     * good. Callers that set a deadline keep theirs.
+     * good. A caller's deadline further away is brought down to this; shorter ones are kept.
      */
     public static final Duration DEFAULT_MAX_CALL_DURATION = Duration.ofHours(1);
 
