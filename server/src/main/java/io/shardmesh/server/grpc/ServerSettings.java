@@ -3,6 +3,7 @@ package io.shardmesh.server.grpc;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.shardmesh.proto.v1.ChunksGrpc;
+import io.shardmesh.proto.v1.FilesGrpc;
 import io.shardmesh.server.chunk.ChunkConfig;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,12 @@ public final class ServerSettings {
      * keeps about a dozen streams open, so this serves many readers at once.
      */
     public static final int MAX_CONCURRENT_CHUNK_STREAMS = 128;
+    /**
+     * Files.Get streams in progress at once, node-wide: each runs a whole read pipeline here
+     * (two stripes of up to 64 MiB in flight), so a crowd of gateway readers could exhaust the
+     * heap without it. Readers that fetch shards themselves (the CLI) do not count.
+     */
+    public static final int MAX_CONCURRENT_FILE_READS = 16;
 
     private ServerSettings() {
     }
@@ -50,6 +57,7 @@ public final class ServerSettings {
     public static ServerBuilder<?> apply(ServerBuilder<?> builder, Duration maxCallDuration) {
         builder.addStreamTracerFactory(new DefaultDeadline(maxCallDuration));
         builder.intercept(new StreamLimit(ChunksGrpc.getGetChunkMethod(), MAX_CONCURRENT_CHUNK_STREAMS));
+        builder.intercept(new StreamLimit(FilesGrpc.getGetMethod(), MAX_CONCURRENT_FILE_READS));
         builder.maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
                 .handshakeTimeout(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
