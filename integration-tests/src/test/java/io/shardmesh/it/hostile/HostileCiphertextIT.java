@@ -2,7 +2,6 @@ package io.shardmesh.it.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.erasure.ErasureCodec;

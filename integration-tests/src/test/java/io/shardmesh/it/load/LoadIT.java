@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.stub.StreamObserver;
-import io.shardmesh.it.harness.Channels;
+import io.shardmesh.it.harness.ChunkCalls;
 import io.shardmesh.it.harness.NodeProcess;
 import io.shardmesh.it.harness.ProcessProbe;
+import io.shardmesh.it.harness.TestFiles;
 import io.shardmesh.proto.v1.ChunksGrpc;
 import io.shardmesh.proto.v1.DhtGrpc;
 import io.shardmesh.proto.v1.FindNodeRequest;
@@ -18,9 +18,6 @@ import io.shardmesh.proto.v1.GetChunkResponse;
 import io.shardmesh.proto.v1.KvGetRequest;
 import io.shardmesh.proto.v1.KvGrpc;
 import io.shardmesh.proto.v1.KvPutRequest;
-import io.shardmesh.proto.v1.PutChunkHeader;
-import io.shardmesh.proto.v1.PutChunkRequest;
-import io.shardmesh.proto.v1.PutChunkResponse;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -30,7 +27,6 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -77,13 +73,14 @@ class LoadIT {
     void fiftyCallers_findNodeKvGetGetChunk_noErrors_boundedThreadsAndHeap() throws Exception {
         assumeTrue(ProcessProbe.procAvailable(), "skipped: no /proc to read the node's threads and memory from");
         try (NodeProcess node = NodeProcess.start(dir.resolve("n1"))) {
-            ManagedChannel ch = Channels.open(node.port());
+            // Closed with the node.
+            ManagedChannel ch = node.channel();
             ProcessProbe probe = new ProcessProbe(node.process().pid());
             ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
             try {
                 byte[][] values = seedKv(ch);
                 List<byte[]> chunks = seedChunks(ch);
-                String[] chunkIds = chunks.stream().map(LoadIT::sha256Hex).toArray(String[]::new);
+                String[] chunkIds = chunks.stream().map(TestFiles::sha256).toArray(String[]::new);
 
                 long heapBefore = probe.heapUsedBytes(true);
                 ProcessProbe.Sample before = probe.sample();
@@ -158,7 +155,6 @@ class LoadIT {
                 assertThat(heapAfter).as("node heap after a GC after the load").isLessThanOrEqualTo(MAX_HEAP_AFTER_GC_BYTES);
             } finally {
                 sampler.shutdownNow();
-                Channels.close(ch);
             }
         }
     }
@@ -183,30 +179,8 @@ class LoadIT {
         for (int c = 0; c < CHUNKS; c++) {
             byte[] bytes = new byte[CHUNK_BYTES];
             random.nextBytes(bytes);
-            CompletableFuture<PutChunkResponse> done = new CompletableFuture<>();
-            StreamObserver<PutChunkRequest> up = ChunksGrpc.newStub(ch)
-                    .withDeadlineAfter(STREAM_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                    .putChunk(new StreamObserver<>() {
-                        @Override
-                        public void onNext(PutChunkResponse r) {
-                            done.complete(r);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            done.completeExceptionally(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            done.completeExceptionally(new IllegalStateException("PutChunk completed without a response"));
-                        }
-                    });
-            up.onNext(PutChunkRequest.newBuilder().setHeader(PutChunkHeader.newBuilder()
-                    .setChunkId(sha256Hex(bytes)).setSize(bytes.length)).build());
-            up.onNext(PutChunkRequest.newBuilder().setData(ByteString.copyFrom(bytes)).build());
-            up.onCompleted();
-            assertThat(done.get(60, TimeUnit.SECONDS).getChunkId()).isEqualTo(sha256Hex(bytes));
+            assertThat(ChunkCalls.put(ch, bytes, 256 * 1024, null, null, STREAM_DEADLINE).getChunkId())
+                    .isEqualTo(TestFiles.sha256(bytes));
             out.add(bytes);
         }
         return out;
@@ -273,14 +247,6 @@ class LoadIT {
     private static void check(boolean ok, String what) {
         if (!ok) {
             throw new IllegalStateException(what);
-        }
-    }
-
-    private static String sha256Hex(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

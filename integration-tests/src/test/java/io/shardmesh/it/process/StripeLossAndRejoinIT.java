@@ -24,9 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * m + 1 holders of one stripe killed with -9: the CLI get fails with exit code 5 (UNAVAILABLE)
- * and leaves no file behind. The killed nodes restarted on their data dirs without
- * {@code --bootstrap} rejoin from the peers they saved, and the file reads back again, which
- * needs shards only they hold.
+ * and leaves no file behind. The killed nodes, restarted on their data dirs on new ports and
+ * without {@code --bootstrap}, rejoin from the peers they saved and re-announce their shards at
+ * the new address; the file reads back again, which needs shards only they hold.
  */
 class StripeLossAndRejoinIT {
 
