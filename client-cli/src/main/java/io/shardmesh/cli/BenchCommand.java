@@ -1,12 +1,13 @@
 package io.shardmesh.cli;
 
+import io.shardmesh.common.cli.SizeConverter;
 import io.shardmesh.common.erasure.ErasureCodec;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.common.transfer.FilePut;
-import io.shardmesh.server.node.NodeCommand;
+import io.shardmesh.server.node.NodeBuilder;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -40,7 +41,7 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
 
-    @Option(names = "--size", defaultValue = "64MiB", converter = NodeCommand.SizeConverter.class,
+    @Option(names = "--size", defaultValue = "64MiB", converter = SizeConverter.class,
             description = "Bytes to put and get (default: ${DEFAULT-VALUE}).")
     long size;
 
@@ -76,14 +77,14 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 dir = Files.createTempDirectory("shardmesh-bench-");
                 for (int i = 0; i < nodes; i++) {
-                    ShardmeshNode.Builder b = ShardmeshNode.builder(dir.resolve("n" + i)).listen("127.0.0.1", 0);
+                    NodeBuilder b = ShardmeshNode.builder(dir.resolve("n" + i)).listen(new HostPort("127.0.0.1", 0));
                     if (i > 0) {
-                        b.bootstrap(List.of(new HostPort("127.0.0.1", local.get(0).port())));
+                        b.configure(c -> c.withBootstrap(List.of(new HostPort("127.0.0.1", local.get(0).port()))));
                     }
                     local.add(b.start());
                 }
                 for (ShardmeshNode n : local.subList(1, local.size())) {
-                    n.dht().kademlia().join(List.of(), List.of(new HostPort("127.0.0.1", local.get(0).port()))).block(DemoCommand.STEP);
+                    n.join(List.of(new HostPort("127.0.0.1", local.get(0).port()))).block(DemoCommand.STEP);
                 }
                 target = new HostPort("127.0.0.1", local.get(0).port());
             }
@@ -104,12 +105,9 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "%-36s %10.1f  (%.2f x SHA-256)%n", "put" + (nodes != null ? " (" + nodes + " local nodes)" : ""), put, put / sha);
                 out.printf(Locale.ROOT, "%-36s %10.1f  (%.2f x SHA-256)%n", "get", get, get / sha);
                 r.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
-                // Leave nothing behind on the user's mesh: unpin the benchmark file everywhere
-                // (its shards are collected after the grace period).
-                FileGet.Resolved res = mesh.get.resolve(r.fileId(), Optional.empty()).block(DemoCommand.STEP);
-                Flux.fromIterable(res.holders().values()).flatMapIterable(l -> l).distinct(c -> c.id())
-                        .flatMap(h -> mesh.mesh.unpin(h, r.fileId()).onErrorResume(e -> reactor.core.publisher.Mono.just(0)), 8)
-                        .blockLast(DemoCommand.STEP);
+                // Leave nothing behind on the user's mesh: delete the benchmark file (its shards
+                // are collected after the grace period).
+                mesh.delete.delete(r.fileId(), mesh.owner.id()).block(DemoCommand.STEP);
             }
         } finally {
             local.forEach(ShardmeshNode::close);

@@ -1,32 +1,35 @@
 package io.shardmesh.cli;
 
-import io.grpc.StatusRuntimeException;
 import io.shardmesh.common.crypto.NodeKey;
+import io.shardmesh.common.crypto.NodeKeyFile;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.ContactListener;
-import io.shardmesh.common.dht.DhtConfig;
+import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.dht.Lookup;
 import io.shardmesh.common.dht.RecordKind;
 import io.shardmesh.common.grpc.GrpcDhtTransport;
 import io.shardmesh.common.grpc.GrpcMesh;
 import io.shardmesh.common.grpc.PeerChannels;
 import io.shardmesh.common.grpc.Wire;
+import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.net.HostPort;
+import io.shardmesh.common.transfer.FileDelete;
+import io.shardmesh.common.transfer.FileDirectory;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.common.transfer.TransferConfig;
 import io.shardmesh.proto.v1.ListPeersRequest;
-import io.shardmesh.proto.v1.NodeGrpc;
 import io.shardmesh.proto.v1.PeerStatus;
 import io.shardmesh.proto.v1.StatusRequest;
-import io.shardmesh.server.identity.NodeKeyFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -38,46 +41,61 @@ import reactor.core.scheduler.Schedulers;
  */
 final class ClientMesh implements AutoCloseable {
 
+    private static final KademliaConfig DHT = KademliaConfig.defaults();
+    private static final Clock CLOCK = Clock.systemUTC();
+
     final PeerChannels channels = new PeerChannels(PeerChannels.NETWORK);
     final FilePut put;
     final FileGet get;
+    final FileDelete delete;
     final NodeKey owner;
-    final GrpcMesh mesh;
-    final GrpcDhtTransport transport;
-    final List<Contact> nodes;
+    private final GrpcDhtTransport transport;
+    private final List<Contact> nodes;
 
     private ClientMesh(NodeKey owner, List<Contact> nodes) {
         this.owner = owner;
         this.nodes = List.copyOf(nodes);
-        DhtConfig dht = DhtConfig.defaults();
         this.transport = new GrpcDhtTransport(channels, Optional::empty);
-        this.mesh = new GrpcMesh(owner, () -> this.nodes, channels,
-                fileId -> Lookup.value(fileId, Optional.empty(), false, owner.id(), this.nodes, transport, dht,
-                                Clock.systemUTC(), Schedulers.parallel(), ContactListener.NONE, c -> false)
-                        .map(r -> r.records().stream().filter(rec -> rec.kind() != RecordKind.VALUE).toList()),
-                Clock.systemUTC());
+        GrpcMesh mesh = new GrpcMesh(owner, () -> this.nodes, channels, new Directory(), CLOCK);
         this.put = new FilePut(mesh, TransferConfig.defaults(), Schedulers.parallel());
-        this.get = new FileGet(mesh, TransferConfig.defaults(), Schedulers.parallel());
+        this.get = new FileGet(mesh, TransferConfig.defaults(), Schedulers.parallel(), Schedulers.parallel());
+        this.delete = new FileDelete(mesh, get);
     }
 
     /** Connects through {@code node}: asks it who it is and which peers it sees alive. */
     static ClientMesh connect(HostPort node) {
         List<Contact> nodes = new ArrayList<>();
-        try (NodeConnection c = new NodeConnection(node)) {
-            var stub = NodeGrpc.newBlockingStub(c.channel());
-            var status = stub.withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toSeconds(), TimeUnit.SECONDS)
-                    .status(StatusRequest.getDefaultInstance());
-            nodes.add(Wire.contact(true, status.getSelf(), "self"));
-            for (var p : stub.withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toSeconds(), TimeUnit.SECONDS)
-                    .listPeers(ListPeersRequest.getDefaultInstance()).getPeersList()) {
+        try (NodeClient c = new NodeClient(node)) {
+            nodes.add(Wire.contact(true, c.call("node", s -> s.node().status(StatusRequest.getDefaultInstance())).getSelf(), "self"));
+            for (var p : c.call("node", s -> s.node().listPeers(ListPeersRequest.getDefaultInstance())).getPeersList()) {
                 if (p.getStatus() == PeerStatus.PEER_STATUS_ONLINE) {
                     nodes.add(Wire.contact(true, p.getContact(), "peer"));
                 }
             }
-        } catch (StatusRuntimeException e) {
-            throw NodeConnection.failed(e, "node " + node);
         }
         return new ClientMesh(ownerKey(), nodes);
+    }
+
+    /**
+     * The DHT as a client sees it: lookups that start from the nodes it learnt, and records it
+     * signs and stores at the closest nodes once (a client is not there to republish them).
+     */
+    private final class Directory implements FileDirectory {
+        @Override
+        public Mono<List<DhtRecord>> records(ContentId fileId) {
+            return Lookup.value(fileId, Optional.empty(), false, owner.id(), nodes, transport, DHT, CLOCK,
+                            Schedulers.parallel(), ContactListener.NONE, c -> false)
+                    .map(r -> r.records().stream().filter(rec -> rec.kind() != RecordKind.VALUE).toList());
+        }
+
+        @Override
+        public Mono<Integer> publish(ContentId key, DhtRecord.Payload payload) {
+            DhtRecord record = DhtRecord.sign(owner, key, payload, CLOCK.millis(), DHT.recordTtl());
+            return Lookup.nodes(key, owner.id(), nodes, transport, DHT, CLOCK, Schedulers.parallel(), ContactListener.NONE, c -> false)
+                    .flatMapMany(found -> Flux.fromIterable(found.closest()))
+                    .flatMap(c -> transport.store(c, record, DHT.rpcTimeout()).map(stored -> 1).onErrorResume(e -> Mono.just(0)), 8)
+                    .reduce(0, Integer::sum);
+        }
     }
 
     /** The CLI's own key, made on first use. */

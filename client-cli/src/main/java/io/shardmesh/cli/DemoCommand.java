@@ -6,6 +6,8 @@ import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.common.units.Sizes;
+import io.shardmesh.server.files.FilesService;
+import io.shardmesh.server.node.NodeBuilder;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -41,7 +43,7 @@ final class DemoCommand implements Callable<Integer> {
     GlobalOptions global;
 
     @Option(names = "--size", paramLabel = "SIZE", defaultValue = "8MiB",
-            converter = io.shardmesh.server.node.NodeCommand.SizeConverter.class,
+            converter = io.shardmesh.common.cli.SizeConverter.class,
             description = "Size of the generated file (default: ${DEFAULT-VALUE}).")
     long size;
 
@@ -52,14 +54,14 @@ final class DemoCommand implements Callable<Integer> {
         List<ShardmeshNode> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                ShardmeshNode.Builder b = ShardmeshNode.builder(dir.resolve("node" + (i + 1))).listen("127.0.0.1", 0);
+                NodeBuilder b = ShardmeshNode.builder(dir.resolve("node" + (i + 1))).listen(new HostPort("127.0.0.1", 0));
                 if (i > 0) {
-                    b.bootstrap(List.of(new HostPort("127.0.0.1", nodes.get(0).port())));
+                    b.configure(c -> c.withBootstrap(List.of(new HostPort("127.0.0.1", nodes.get(0).port()))));
                 }
                 nodes.add(b.start());
             }
             for (ShardmeshNode n : nodes.subList(1, 3)) {
-                n.dht().kademlia().join(List.of(), List.of(new HostPort("127.0.0.1", nodes.get(0).port()))).block(STEP);
+                n.join(List.of(new HostPort("127.0.0.1", nodes.get(0).port()))).block(STEP);
             }
             out.printf("1. started 3 nodes on 127.0.0.1 ports %d, %d, %d (data in %s)%n",
                     nodes.get(0).port(), nodes.get(1).port(), nodes.get(2).port(), dir);
@@ -73,26 +75,26 @@ final class DemoCommand implements Callable<Integer> {
                 original.update(b);
                 return ByteBuffer.wrap(b);
             });
-            FilePut.Result put = nodes.get(0).filePut()
+            FilePut.Result put = nodes.get(0).files()
                     .put(new FilePut.Options("demo.bin", 2, 1, 1 << 20, false), data).block(STEP);
             ContentId expected = original.finish();
             out.printf("2. stored %s (%s) through node 1: %d stripe(s), each 2 data + 1 parity shard on 3 nodes%n",
                     "demo.bin", Sizes.format(size), put.manifest().stripes().size());
             out.printf("   file id %s%n", put.fileId());
 
-            ContentId read = readAll(nodes.get(1).fileGet(), put.fileId());
+            ContentId read = readAll(nodes.get(1).files(), put.fileId());
             out.printf("3. read it back through node 2: %s%n", read.equals(expected) ? "identical, SHA-256 checked" : "MISMATCH");
 
             ShardmeshNode stopped = nodes.get(2);
             stopped.close();
             out.printf("4. stopped node 3 (port %d): it held a third of every stripe%n", stopped.port());
 
-            ContentId degraded = readAll(nodes.get(0).fileGet(), put.fileId());
+            ContentId degraded = readAll(nodes.get(0).files(), put.fileId());
             out.printf("5. read it again through node 1 with node 3 down: %s%n",
                     degraded.equals(expected) ? "identical, from the 2 shards left in each stripe (Reed-Solomon"
                             + " rebuilt the stripes whose data shard was on node 3)" : "MISMATCH");
 
-            FileGet.Resolved r = nodes.get(0).fileGet().resolve(put.fileId(), Optional.empty()).block(STEP);
+            FileGet.Resolved r = nodes.get(0).files().resolve(put.fileId(), Optional.empty()).block(STEP);
             out.println("6. where the shards of stripe 0 live (the \"shares\" view):");
             List<ContentId> stripe = r.manifest().stripes().get(0);
             for (int j = 0; j < stripe.size(); j++) {
@@ -114,7 +116,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static ContentId readAll(FileGet get, ContentId fileId) {
+    private static ContentId readAll(FilesService get, ContentId fileId) {
         Sha256.Hasher h = Sha256.hasher();
         get.read(fileId, Optional.empty(), 0, 0).doOnNext(h::update).blockLast(STEP);
         return h.finish();

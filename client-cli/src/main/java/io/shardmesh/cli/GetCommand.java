@@ -1,6 +1,5 @@
 package io.shardmesh.cli;
 
-import io.grpc.StatusRuntimeException;
 import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.Wire;
@@ -86,11 +85,9 @@ class GetCommand implements Callable<Integer> {
                 return parse(text);
             }
             List<String> ids;
-            try {
-                ids = LsCommand.list(node).stream().filter(f -> f.getName().equals(text))
+            try (NodeClient client = new NodeClient(node)) {
+                ids = LsCommand.list(client, "looking up the name '" + text + "'").stream().filter(f -> f.getName().equals(text))
                         .map(FileEntry::getFileId).distinct().toList();
-            } catch (StatusRuntimeException e) {
-                throw NodeConnection.failed(e, "looking up the name '" + text + "' at " + node);
             }
             if (ids.isEmpty()) {
                 throw MeshException.notFound("no file named '" + text + "' at node " + node

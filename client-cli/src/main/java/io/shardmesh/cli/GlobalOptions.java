@@ -1,8 +1,9 @@
 package io.shardmesh.cli;
 
+import io.shardmesh.common.cli.HostPortConverter;
+import io.shardmesh.common.cli.LogOptions;
 import io.shardmesh.common.net.HostPort;
-import io.shardmesh.server.node.LogOptions;
-import io.shardmesh.server.node.NodeCommand;
+import io.shardmesh.server.node.NodeConfig;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -11,13 +12,13 @@ import picocli.CommandLine.ScopeType;
 public final class GlobalOptions {
 
     /** Where commands connect when neither {@code --node} nor the environment says. */
-    public static final String DEFAULT_NODE = "127.0.0.1:7070";
+    public static final String DEFAULT_NODE = NodeConfig.DEFAULT_LISTEN_ADDRESS;
 
     /** The node the shell was pointed at: its commands use it unless they say --node. */
     static final String NODE_PROPERTY = "shardmesh.node";
 
     @Option(names = "--node", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
-            converter = NodeCommand.HostPortConverter.class,
+            converter = HostPortConverter.class,
             description = "The node to talk to (default: $SHARDMESH_NODE, else " + DEFAULT_NODE + ").")
     HostPort node;
 

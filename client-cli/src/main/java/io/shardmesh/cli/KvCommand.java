@@ -1,18 +1,13 @@
 package io.shardmesh.cli;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.util.JsonFormat;
-import io.grpc.StatusRuntimeException;
 import io.shardmesh.proto.v1.KvGetRequest;
 import io.shardmesh.proto.v1.KvGetResponse;
-import io.shardmesh.proto.v1.KvGrpc;
 import io.shardmesh.proto.v1.KvPutRequest;
 import io.shardmesh.proto.v1.KvPutResponse;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,9 +31,6 @@ final class KvCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "kv needs a subcommand: put or get");
     }
 
-    /** DHT lookups and stores take a while on a large mesh; the node does them for us. */
-    static final long DEADLINE_SECONDS = 60;
-
     @Command(name = "put", mixinStandardHelpOptions = true, description = "Store VALUE under KEY.",
             footer = {"", "Example:", "  shardmesh kv put hello world"})
     static final class Put implements Callable<Integer> {
@@ -61,21 +53,15 @@ final class KvCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             KvPutResponse r;
-            try (NodeConnection c = new NodeConnection(global.node())) {
-                r = KvGrpc.newBlockingStub(c.channel()).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-                        .put(KvPutRequest.newBuilder().setKey(key)
-                                .setValue(ByteString.copyFrom(value, StandardCharsets.UTF_8))
-                                .setTtlSeconds(ttlSeconds).build());
-            } catch (StatusRuntimeException e) {
-                throw NodeConnection.failed(e, "kv put at " + global.node());
+            try (NodeClient node = new NodeClient(global.node())) {
+                r = node.call("kv put", NodeClient.LOOKUP_DEADLINE, stubs -> stubs.kv().put(KvPutRequest.newBuilder().setKey(key)
+                        .setValue(ByteString.copyFrom(value, StandardCharsets.UTF_8)).setTtlSeconds(ttlSeconds).build()));
             }
-            PrintWriter out = spec.commandLine().getOut();
-            if (global.json) {
-                out.println(JsonFormat.printer().print(r));
-            } else if (!global.quiet) {
-                out.printf("stored '%s' on %d node(s) (dht key %s)%n", key, r.getStoredCount(), r.getDhtKey());
-            }
-            out.flush();
+            NodeClient.print(global, spec.commandLine().getOut(), r, out -> {
+                if (!global.quiet) {
+                    out.printf("stored '%s' on %d node(s) (dht key %s)%n", key, r.getStoredCount(), r.getDhtKey());
+                }
+            });
             return ExitCodes.OK;
         }
     }
@@ -95,23 +81,16 @@ final class KvCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             KvGetResponse r;
-            try (NodeConnection c = new NodeConnection(global.node())) {
-                r = KvGrpc.newBlockingStub(c.channel()).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-                        .get(KvGetRequest.newBuilder().setKey(key).build());
-            } catch (StatusRuntimeException e) {
-                throw NodeConnection.failed(e, "kv get at " + global.node());
+            try (NodeClient node = new NodeClient(global.node())) {
+                r = node.call("kv get", NodeClient.LOOKUP_DEADLINE, stubs -> stubs.kv().get(KvGetRequest.newBuilder().setKey(key).build()));
             }
-            PrintWriter out = spec.commandLine().getOut();
-            if (global.json) {
-                out.println(JsonFormat.printer().print(r));
-            } else {
+            NodeClient.print(global, spec.commandLine().getOut(), r, out -> {
                 out.println(r.getValue().toStringUtf8());
                 if (!global.quiet) {
                     spec.commandLine().getErr().printf("(published by %s at %s)%n", r.getPublisherId().substring(0, 12),
                             Instant.ofEpochMilli(r.getPublishedAtUnixMs()));
                 }
-            }
-            out.flush();
+            });
             return ExitCodes.OK;
         }
     }

@@ -1,24 +1,19 @@
 package io.shardmesh.cli;
 
-import com.google.protobuf.util.JsonFormat;
-import io.grpc.StatusRuntimeException;
+import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.units.Sizes;
 import io.shardmesh.proto.v1.FileEntry;
-import io.shardmesh.proto.v1.FilesGrpc;
 import io.shardmesh.proto.v1.ListPeersRequest;
 import io.shardmesh.proto.v1.ListRequest;
 import io.shardmesh.proto.v1.ListResponse;
-import io.shardmesh.proto.v1.NodeGrpc;
 import io.shardmesh.proto.v1.PeerStatus;
-import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,62 +37,53 @@ final class LsCommand implements Callable<Integer> {
     @Option(names = "--network", description = "Ask every online peer of the node too, and merge the lists.")
     boolean network;
 
-    /** Every file {@code node} knows, all pages. */
-    static List<FileEntry> list(HostPort node) {
+    /** Every file {@code node} knows, all pages; {@code what} names the calls in errors. */
+    static List<FileEntry> list(NodeClient node, String what) {
         List<FileEntry> files = new ArrayList<>();
-        try (NodeConnection c = new NodeConnection(node)) {
-            String token = "";
-            do {
-                ListResponse page = FilesGrpc.newBlockingStub(c.channel())
-                        .withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toSeconds(), TimeUnit.SECONDS)
-                        .list(ListRequest.newBuilder().setPageSize(PAGE).setPageToken(token).build());
-                files.addAll(page.getFilesList());
-                token = page.getNextPageToken();
-            } while (!token.isEmpty());
-        }
+        String token = "";
+        do {
+            String page = token;
+            ListResponse r = node.call(what, stubs -> stubs.files().list(ListRequest.newBuilder()
+                    .setPageSize(PAGE).setPageToken(page).build()));
+            files.addAll(r.getFilesList());
+            token = r.getNextPageToken();
+        } while (!token.isEmpty());
         return files;
     }
 
     @Override
     public Integer call() throws Exception {
         Map<String, FileEntry> files = new LinkedHashMap<>();
-        List<HostPort> ask = new ArrayList<>(List.of(global.node()));
-        if (network) {
-            try (NodeConnection c = new NodeConnection(global.node())) {
-                for (var p : NodeGrpc.newBlockingStub(c.channel()).withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toSeconds(), TimeUnit.SECONDS)
-                        .listPeers(ListPeersRequest.getDefaultInstance()).getPeersList()) {
+        List<HostPort> peers = new ArrayList<>();
+        try (NodeClient node = new NodeClient(global.node())) {
+            if (network) {
+                for (var p : node.call("peers", stubs -> stubs.node().listPeers(ListPeersRequest.getDefaultInstance())).getPeersList()) {
                     if (p.getStatus() == PeerStatus.PEER_STATUS_ONLINE) {
-                        ask.add(new HostPort(p.getContact().getHost(), p.getContact().getPort()));
+                        peers.add(new HostPort(p.getContact().getHost(), p.getContact().getPort()));
                     }
                 }
-            } catch (StatusRuntimeException e) {
-                throw NodeConnection.failed(e, "node " + global.node());
+            }
+            list(node, "ls").forEach(f -> files.putIfAbsent(f.getFileId(), f));
+        }
+        for (HostPort n : peers) {
+            try (NodeClient peer = new NodeClient(n)) {
+                list(peer, "ls").forEach(f -> files.putIfAbsent(f.getFileId(), f));
+            } catch (MeshException e) {
+                spec.commandLine().getErr().printf("warning: %s did not answer (%s)%n", n, e.kind());
             }
         }
-        for (HostPort n : ask) {
-            try {
-                list(n).forEach(f -> files.putIfAbsent(f.getFileId(), f));
-            } catch (StatusRuntimeException e) {
-                if (n.equals(global.node())) {
-                    throw NodeConnection.failed(e, "ls at " + n);
-                }
-                spec.commandLine().getErr().printf("warning: %s did not answer (%s)%n", n, e.getStatus().getCode());
+        NodeClient.print(global, spec.commandLine().getOut(), ListResponse.newBuilder().addAllFiles(files.values()).build(), out -> {
+            if (global.quiet) {
+                files.keySet().forEach(out::println);
+                return;
             }
-        }
-        PrintWriter out = spec.commandLine().getOut();
-        if (global.json) {
-            out.println(JsonFormat.printer().print(ListResponse.newBuilder().addAllFiles(files.values()).build()));
-        } else if (global.quiet) {
-            files.keySet().forEach(out::println);
-        } else {
             out.printf("%-64s  %10s  %-5s  %-20s  %s%n", "FILE ID", "SIZE", "K+M", "CREATED", "NAME");
             for (FileEntry f : files.values()) {
                 out.printf("%-64s  %10s  %-5s  %-20s  %s%n", f.getFileId(), Sizes.format(f.getSize()), f.getK() + "+" + f.getM(),
                         Instant.ofEpochMilli(f.getCreatedAtUnixMs()).toString().substring(0, 19),
                         f.getEncrypted() && f.getName().isEmpty() ? "(encrypted)" : f.getName());
             }
-        }
-        out.flush();
+        });
         return ExitCodes.OK;
     }
 }

@@ -1,6 +1,6 @@
 package io.shardmesh.cli;
 
-import io.shardmesh.server.node.LogOptions;
+import io.shardmesh.common.cli.LogOptions;
 
 /** {@code shardmesh}: the command line's entry point. */
 public final class Main {

@@ -1,18 +1,13 @@
 package io.shardmesh.cli;
 
-import com.google.protobuf.util.JsonFormat;
-import io.grpc.StatusRuntimeException;
 import io.shardmesh.proto.v1.ForgetStalePeersRequest;
 import io.shardmesh.proto.v1.ForgetStalePeersResponse;
 import io.shardmesh.proto.v1.ListPeersRequest;
 import io.shardmesh.proto.v1.ListPeersResponse;
-import io.shardmesh.proto.v1.NodeGrpc;
 import io.shardmesh.proto.v1.PeerInfo;
-import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,27 +35,22 @@ final class PeersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
         ListPeersResponse peers;
-        try (NodeConnection c = new NodeConnection(global.node())) {
-            var stub = NodeGrpc.newBlockingStub(c.channel());
+        try (NodeClient node = new NodeClient(global.node())) {
             if (cleanup) {
-                ForgetStalePeersResponse gone = stub.withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toSeconds(), TimeUnit.SECONDS)
-                        .forgetStalePeers(ForgetStalePeersRequest.newBuilder().setOlderThanSeconds(olderThanSeconds).build());
+                ForgetStalePeersResponse gone = node.call("peers --cleanup", stubs -> stubs.node()
+                        .forgetStalePeers(ForgetStalePeersRequest.newBuilder().setOlderThanSeconds(olderThanSeconds).build()));
                 if (!global.json && !global.quiet) {
                     spec.commandLine().getErr().printf("forgot %d stale peer(s)%n", gone.getForgottenCount());
                 }
             }
-            peers = stub.withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toSeconds(), TimeUnit.SECONDS)
-                    .listPeers(ListPeersRequest.getDefaultInstance());
-        } catch (StatusRuntimeException e) {
-            throw NodeConnection.failed(e, "node " + global.node());
+            peers = node.call("peers", stubs -> stubs.node().listPeers(ListPeersRequest.getDefaultInstance()));
         }
-        if (global.json) {
-            out.println(JsonFormat.printer().print(peers));
-        } else if (global.quiet) {
-            peers.getPeersList().forEach(p -> out.println(p.getContact().getHost() + ":" + p.getContact().getPort()));
-        } else {
+        NodeClient.print(global, spec.commandLine().getOut(), peers, out -> {
+            if (global.quiet) {
+                peers.getPeersList().forEach(p -> out.println(p.getContact().getHost() + ":" + p.getContact().getPort()));
+                return;
+            }
             out.printf("%-22s %-16s %-13s %-10s %s%n", "ADDRESS", "NODE ID", "STATUS", "LAST SEEN", "RTT");
             long now = System.currentTimeMillis();
             for (PeerInfo p : peers.getPeersList()) {
@@ -74,8 +64,7 @@ final class PeersCommand implements Callable<Integer> {
             if (peers.getPeersCount() == 0) {
                 out.println("(no peers yet: start another node with --bootstrap " + global.node() + ")");
             }
-        }
-        out.flush();
+        });
         return ExitCodes.OK;
     }
 }

@@ -1,10 +1,10 @@
 package io.shardmesh.cli;
 
+import io.shardmesh.common.cli.SizeConverter;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.common.transfer.TransferConfig;
 import io.shardmesh.common.units.Sizes;
-import io.shardmesh.server.node.NodeCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -49,7 +49,7 @@ final class PutCommand implements Callable<Integer> {
     @Option(names = "-m", defaultValue = "" + TransferConfig.DEFAULT_M, description = "Parity shards per stripe (default: ${DEFAULT-VALUE}).")
     int m;
 
-    @Option(names = "--shard-size", defaultValue = "1MiB", converter = NodeCommand.SizeConverter.class,
+    @Option(names = "--shard-size", defaultValue = "1MiB", converter = SizeConverter.class,
             description = "Bytes per shard (default: ${DEFAULT-VALUE}).")
     long shardSize;
 

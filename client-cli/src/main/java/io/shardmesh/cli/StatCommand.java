@@ -1,14 +1,9 @@
 package io.shardmesh.cli;
 
-import com.google.protobuf.util.JsonFormat;
-import io.grpc.StatusRuntimeException;
 import io.shardmesh.common.units.Sizes;
-import io.shardmesh.proto.v1.FilesGrpc;
 import io.shardmesh.proto.v1.StatRequest;
 import io.shardmesh.proto.v1.StatResponse;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,16 +33,10 @@ final class StatCommand implements Callable<Integer> {
             req.setKey(handle.substring(colon + 1));
         }
         StatResponse s;
-        try (NodeConnection c = new NodeConnection(global.node())) {
-            s = FilesGrpc.newBlockingStub(c.channel()).withDeadlineAfter(KvCommand.DEADLINE_SECONDS, TimeUnit.SECONDS)
-                    .stat(req.build());
-        } catch (StatusRuntimeException e) {
-            throw NodeConnection.failed(e, "stat at " + global.node());
+        try (NodeClient node = new NodeClient(global.node())) {
+            s = node.call("stat", NodeClient.LOOKUP_DEADLINE, stubs -> stubs.files().stat(req.build()));
         }
-        PrintWriter out = spec.commandLine().getOut();
-        if (global.json) {
-            out.println(JsonFormat.printer().print(s));
-        } else {
+        NodeClient.print(global, spec.commandLine().getOut(), s, out -> {
             var f = s.getFile();
             out.printf("file     %s%n", f.getFileId());
             out.printf("name     %s%n", f.getName().isEmpty() ? (f.getEncrypted() ? "(encrypted; give the capability)" : "") : f.getName());
@@ -55,19 +44,19 @@ final class StatCommand implements Callable<Integer> {
             out.printf("coding   %d data + %d parity shards of %s per stripe, %d stripe(s)%s%n", f.getK(), f.getM(),
                     Sizes.format(f.getShardSize()), s.getStripesCount(), f.getEncrypted() ? ", AES-256-GCM" : "");
             out.printf("owner    %s%n", f.getOwnerId());
-            if (!global.quiet) {
-                for (var stripe : s.getStripesList()) {
-                    out.printf("stripe %d%n", stripe.getIndex());
-                    for (var sh : stripe.getShardsList()) {
-                        out.printf("  %-6s %2d  %s...  %s%n", sh.getIndex() < f.getK() ? "data" : "parity", sh.getIndex(),
-                                sh.getChunkId().substring(0, 16), sh.getHoldersCount() == 0 ? "(no holder announces it)"
-                                        : sh.getHoldersList().stream().map(h -> h.getHost() + ":" + h.getPort())
-                                                .reduce((a, b) -> a + ", " + b).orElse(""));
-                    }
+            if (global.quiet) {
+                return;
+            }
+            for (var stripe : s.getStripesList()) {
+                out.printf("stripe %d%n", stripe.getIndex());
+                for (var sh : stripe.getShardsList()) {
+                    out.printf("  %-6s %2d  %s...  %s%n", sh.getIndex() < f.getK() ? "data" : "parity", sh.getIndex(),
+                            sh.getChunkId().substring(0, 16), sh.getHoldersCount() == 0 ? "(no holder announces it)"
+                                    : sh.getHoldersList().stream().map(h -> h.getHost() + ":" + h.getPort())
+                                            .reduce((a, b) -> a + ", " + b).orElse(""));
                 }
             }
-        }
-        out.flush();
+        });
         return ExitCodes.OK;
     }
 }

@@ -1,15 +1,10 @@
 package io.shardmesh.cli;
 
-import com.google.protobuf.util.JsonFormat;
-import io.grpc.StatusRuntimeException;
 import io.shardmesh.common.units.Sizes;
-import io.shardmesh.proto.v1.NodeGrpc;
 import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.proto.v1.StatusResponse;
-import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,19 +25,14 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         StatusResponse s;
-        try (NodeConnection c = new NodeConnection(global.node())) {
-            s = NodeGrpc.newBlockingStub(c.channel())
-                    .withDeadlineAfter(NodeConnection.UNARY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                    .status(StatusRequest.getDefaultInstance());
-        } catch (StatusRuntimeException e) {
-            throw NodeConnection.failed(e, "node " + global.node());
+        try (NodeClient node = new NodeClient(global.node())) {
+            s = node.call("status", stubs -> stubs.node().status(StatusRequest.getDefaultInstance()));
         }
-        PrintWriter out = spec.commandLine().getOut();
-        if (global.json) {
-            out.println(JsonFormat.printer().print(s));
-        } else if (global.quiet) {
-            out.println(s.getSelf().getNodeId());
-        } else {
+        NodeClient.print(global, spec.commandLine().getOut(), s, out -> {
+            if (global.quiet) {
+                out.println(s.getSelf().getNodeId());
+                return;
+            }
             out.printf("node id      %s%n", s.getSelf().getNodeId());
             out.printf("address      %s:%d (listening on %s)%n", s.getSelf().getHost(), s.getSelf().getPort(), s.getListenAddress());
             out.printf("version      %s%n", s.getVersion());
@@ -52,8 +42,7 @@ final class StatusCommand implements Callable<Integer> {
             out.printf("pinned files %d%n", s.getPinnedFiles());
             out.printf("routing      %d contacts in %d buckets, %d DHT records held%n", s.getRoutingTableSize(),
                     s.getBucketsCount(), s.getDhtRecords());
-        }
-        out.flush();
+        });
         return ExitCodes.OK;
     }
 

@@ -1,6 +1,7 @@
 package io.shardmesh.cli;
 
 import io.shardmesh.common.net.HostPort;
+import io.shardmesh.server.node.NodeBuilder;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -50,9 +51,9 @@ final class UpCommand implements Callable<Integer> {
         }, "shardmesh-up-shutdown"));
         try {
             for (int i = 0; i < count; i++) {
-                ShardmeshNode.Builder b = ShardmeshNode.builder(dataDir.resolve("node" + (i + 1))).listen("127.0.0.1", basePort + i);
+                NodeBuilder b = ShardmeshNode.builder(dataDir.resolve("node" + (i + 1))).listen(new HostPort("127.0.0.1", basePort + i));
                 if (i > 0) {
-                    b.bootstrap(List.of(new HostPort("127.0.0.1", basePort)));
+                    b.configure(c -> c.withBootstrap(List.of(new HostPort("127.0.0.1", basePort))));
                 }
                 nodes.add(b.start());
                 out.printf("node %d  %s  127.0.0.1:%d%n", i + 1, nodes.get(i).id().hex().substring(0, 16), basePort + i);

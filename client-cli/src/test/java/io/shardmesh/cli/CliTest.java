@@ -3,6 +3,7 @@ package io.shardmesh.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.JsonFormat;
+import io.shardmesh.common.net.HostPort;
 import io.shardmesh.proto.v1.StatusResponse;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.PrintWriter;
@@ -28,11 +29,11 @@ class CliTest {
 
     @BeforeEach
     void start() throws Exception {
-        a = ShardmeshNode.builder(dir.resolve("a")).listen("127.0.0.1", 0).start();
-        b = ShardmeshNode.builder(dir.resolve("b")).listen("127.0.0.1", 0)
-                .bootstrap(List.of(new io.shardmesh.common.net.HostPort("127.0.0.1", a.port()))).start();
+        a = ShardmeshNode.builder(dir.resolve("a")).listen(new HostPort("127.0.0.1", 0)).start();
+        b = ShardmeshNode.builder(dir.resolve("b")).listen(new HostPort("127.0.0.1", 0))
+                .configure(c -> c.withBootstrap(List.of(new io.shardmesh.common.net.HostPort("127.0.0.1", a.port())))).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (b.dht().kademlia().table().size() == 0 && System.nanoTime() < deadline) {
+        while (b.kademlia().table().size() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
     }

@@ -148,7 +148,7 @@ public record DhtRecord(ContentId key, NodeId publisherId, byte[] publisherKey, 
      *     key's hash, or a provider record not published by its holder; INVALID_ARGUMENT for
      *     impossible times; RESOURCE_EXHAUSTED over the size limits
      */
-    public void verify(long nowUnixMs, DhtConfig config) {
+    public void verify(long nowUnixMs, KademliaConfig config) {
         if (publisherKey.length != Ed25519.PUBLIC_KEY_BYTES || !Ed25519.nodeIdOf(publisherKey).equals(publisherId)) {
             throw MeshException.permissionDenied("record publisher_id " + publisherId + " is not the SHA-256 of its publisher_key");
         }
@@ -160,10 +160,10 @@ public record DhtRecord(ContentId key, NodeId publisherId, byte[] publisherKey, 
         }
         // Both sides are non-negative here, so the difference cannot overflow; and no record may
         // claim to live past the longest lifetime from now, whatever its published time says.
-        if (expiresAtUnixMs - publishedAtUnixMs > DhtConfig.MAX_RECORD_TTL.toMillis()
-                || expiresAtUnixMs > nowUnixMs + DhtConfig.MAX_RECORD_TTL.toMillis()) {
+        if (expiresAtUnixMs - publishedAtUnixMs > KademliaConfig.MAX_RECORD_TTL.toMillis()
+                || expiresAtUnixMs > nowUnixMs + KademliaConfig.MAX_RECORD_TTL.toMillis()) {
             throw MeshException.invalidArgument("record lifetime of " + (expiresAtUnixMs - publishedAtUnixMs) / 1000
-                    + " s exceeds the maximum of " + DhtConfig.MAX_RECORD_TTL.toSeconds() + " s");
+                    + " s exceeds the maximum of " + KademliaConfig.MAX_RECORD_TTL.toSeconds() + " s");
         }
         if (publishedAtUnixMs > nowUnixMs + Duration.ofMinutes(10).toMillis()) {
             throw MeshException.invalidArgument("record claims to be published in the future (" + publishedAtUnixMs + ")");

@@ -19,7 +19,7 @@ public final class InMemoryRecordStore implements RecordStore {
     private final Map<NodeId, Integer> perPublisher = new HashMap<>();
 
     @Override
-    public synchronized boolean put(DhtRecord record, long nowUnixMs, DhtConfig limits) {
+    public synchronized boolean put(DhtRecord record, long nowUnixMs, KademliaConfig limits) {
         Slot slot = new Slot(record.key(), record.kind(), record.publisherId());
         DhtRecord held = records.get(slot);
         if (held != null) {

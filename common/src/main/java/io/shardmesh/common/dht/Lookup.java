@@ -56,7 +56,7 @@ public final class Lookup {
      * @param suspect contacts not to ask (they failed recently); learnt ones are skipped too
      */
     public static Mono<Result> nodes(Key256 target, NodeId self, List<Contact> seeds, DhtTransport transport,
-                                     DhtConfig config, Clock clock, Scheduler timer, ContactListener listener,
+                                     KademliaConfig config, Clock clock, Scheduler timer, ContactListener listener,
                                      Predicate<Contact> suspect) {
         return Mono.create(sink -> new Run(target, null, Optional.empty(), false, self, seeds, transport, config,
                 clock, timer, listener, suspect, sink).start());
@@ -64,7 +64,7 @@ public final class Lookup {
 
     /** Finds the records for {@code key}, walking towards it like {@link #nodes}. */
     public static Mono<Result> value(ContentId key, Optional<RecordKind> kind, boolean stopAtFirst, NodeId self,
-                                     List<Contact> seeds, DhtTransport transport, DhtConfig config, Clock clock,
+                                     List<Contact> seeds, DhtTransport transport, KademliaConfig config, Clock clock,
                                      Scheduler timer, ContactListener listener, Predicate<Contact> suspect) {
         return Mono.create(sink -> new Run(key, key, kind, stopAtFirst, self, seeds, transport, config, clock,
                 timer, listener, suspect, sink).start());
@@ -90,7 +90,7 @@ public final class Lookup {
         private final boolean stopAtFirst;
         private final NodeId self;
         private final DhtTransport transport;
-        private final DhtConfig config;
+        private final KademliaConfig config;
         private final Clock clock;
         private final Scheduler timer;
         private final ContactListener listener;
@@ -108,7 +108,7 @@ public final class Lookup {
         private boolean found;
 
         Run(Key256 target, ContentId valueKey, Optional<RecordKind> kind, boolean stopAtFirst, NodeId self,
-            List<Contact> seeds, DhtTransport transport, DhtConfig config, Clock clock, Scheduler timer,
+            List<Contact> seeds, DhtTransport transport, KademliaConfig config, Clock clock, Scheduler timer,
             ContactListener listener, Predicate<Contact> suspect, MonoSink<Result> sink) {
             this.target = target;
             this.valueKey = valueKey;

@@ -17,7 +17,7 @@ public interface RecordStore {
      * @throws io.shardmesh.common.error.MeshException RESOURCE_EXHAUSTED when the publisher or the
      *     node is at its record limit
      */
-    boolean put(DhtRecord record, long nowUnixMs, DhtConfig limits);
+    boolean put(DhtRecord record, long nowUnixMs, KademliaConfig limits);
 
     /** The unexpired records for {@code key}, of {@code kind} when given. */
     List<DhtRecord> get(ContentId key, Optional<RecordKind> kind, long nowUnixMs);

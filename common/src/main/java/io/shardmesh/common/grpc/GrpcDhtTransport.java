@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.DhtRecord;
 import io.shardmesh.common.dht.DhtTransport;
+import io.shardmesh.common.dht.RecordCodec;
 import io.shardmesh.common.dht.RecordKind;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.id.ContentId;

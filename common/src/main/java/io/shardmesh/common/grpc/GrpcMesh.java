@@ -9,6 +9,8 @@ import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.DhtRecord;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.protocol.ProtocolLimits;
+import io.shardmesh.common.transfer.FileDirectory;
 import io.shardmesh.common.transfer.Mesh;
 import io.shardmesh.proto.v1.GetChunkRequest;
 import io.shardmesh.proto.v1.PinRequest;
@@ -18,7 +20,6 @@ import io.shardmesh.proto.v1.ReactorChunksGrpc;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -26,13 +27,6 @@ import reactor.core.publisher.Mono;
 /** {@link Mesh} over gRPC: chunk calls to peers through shared channels, with deadlines. */
 public final class GrpcMesh implements Mesh {
 
-    /**
-     * Data frames of uploads: small, because the receiving node buffers a few per upload and a
-     * writer runs a dozen uploads at once (the same size GetChunk serves).
-     */
-    static final int FRAME_BYTES = 256 << 10;
-    /** Largest chunk a download accepts, whatever a peer claims. */
-    static final long MAX_CHUNK_BYTES = 64L << 20;
     /** Deadline of a chunk call: a base plus time per MiB (a 1 MiB shard gets 20 s). */
     static final long BASE_DEADLINE_MS = 15_000;
     static final long PER_MIB_DEADLINE_MS = 5_000;
@@ -40,18 +34,18 @@ public final class GrpcMesh implements Mesh {
     private final NodeKey owner;
     private final Supplier<List<Contact>> candidates;
     private final PeerChannels channels;
-    private final Function<ContentId, Mono<List<DhtRecord>>> records;
+    private final FileDirectory directory;
     private final Clock clock;
 
     /**
-     * @param records how to find the provider and tombstone records of a file (a DHT lookup)
+     * @param directory where files are announced (the DHT, as a node or a client sees it)
      */
-    public GrpcMesh(NodeKey owner, Supplier<List<Contact>> candidates, PeerChannels channels,
-                    Function<ContentId, Mono<List<DhtRecord>>> records, Clock clock) {
+    public GrpcMesh(NodeKey owner, Supplier<List<Contact>> candidates, PeerChannels channels, FileDirectory directory,
+                    Clock clock) {
         this.owner = requireNonNull(owner, "owner");
         this.candidates = requireNonNull(candidates, "candidates");
         this.channels = requireNonNull(channels, "channels");
-        this.records = requireNonNull(records, "records");
+        this.directory = requireNonNull(directory, "directory");
         this.clock = requireNonNull(clock, "clock");
     }
 
@@ -77,10 +71,10 @@ public final class GrpcMesh implements Mesh {
             Flux<PutChunkRequest> frames = Flux.concat(
                     Flux.just(PutChunkRequest.newBuilder().setHeader(PutChunkHeader.newBuilder()
                             .setChunkId(id.hex()).setSize(bytes.length)).build()),
-                    Flux.range(0, Math.max(0, (bytes.length + FRAME_BYTES - 1) / FRAME_BYTES)).map(i -> {
-                        int off = i * FRAME_BYTES;
+                    Flux.range(0, Math.max(0, (bytes.length + ProtocolLimits.CHUNK_FRAME_BYTES - 1) / ProtocolLimits.CHUNK_FRAME_BYTES)).map(i -> {
+                        int off = i * ProtocolLimits.CHUNK_FRAME_BYTES;
                         return PutChunkRequest.newBuilder()
-                                .setData(UnsafeByteOperations.unsafeWrap(bytes, off, Math.min(FRAME_BYTES, bytes.length - off)))
+                                .setData(UnsafeByteOperations.unsafeWrap(bytes, off, Math.min(ProtocolLimits.CHUNK_FRAME_BYTES, bytes.length - off)))
                                 .build();
                     }));
             return Detached.call(chunks(to, bytes.length).putChunk(frames)).then();
@@ -98,9 +92,9 @@ public final class GrpcMesh implements Mesh {
                     .getChunk(GetChunkRequest.newBuilder().setChunkId(id.hex()).build())
                     .doOnNext(f -> {
                         if (buf[0] == null) {
-                            if (f.getChunkSize() < 0 || f.getChunkSize() > MAX_CHUNK_BYTES) {
+                            if (f.getChunkSize() < 0 || f.getChunkSize() > ProtocolLimits.MAX_CHUNK_BYTES) {
                                 throw MeshException.dataLoss(from + " claims chunk " + id + " has "
-                                        + Long.toUnsignedString(f.getChunkSize()) + " bytes; at most " + MAX_CHUNK_BYTES + " are accepted");
+                                        + Long.toUnsignedString(f.getChunkSize()) + " bytes; at most " + ProtocolLimits.MAX_CHUNK_BYTES + " are accepted");
                             }
                             buf[0] = new byte[(int) f.getChunkSize()];
                         }
@@ -141,7 +135,12 @@ public final class GrpcMesh implements Mesh {
 
     @Override
     public Mono<List<DhtRecord>> records(ContentId fileId) {
-        return records.apply(fileId);
+        return directory.records(fileId);
+    }
+
+    @Override
+    public Mono<Integer> publish(ContentId key, DhtRecord.Payload payload) {
+        return directory.publish(key, payload);
     }
 
     @Override

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.shardmesh.common.protocol.ProtocolLimits;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -13,9 +14,6 @@ import java.util.concurrent.TimeUnit;
  * themselves when unused; all are shut down on {@link #close()}.
  */
 public final class PeerChannels implements AutoCloseable {
-
-    /** Largest message a peer may send us: a 1 MiB frame plus envelope. */
-    public static final int MAX_INBOUND_MESSAGE_BYTES = (1 << 20) + 64 * 1024;
 
     /** Makes a channel to an address; the seam tests use to route to in-process servers. */
     @FunctionalInterface
@@ -26,9 +24,9 @@ public final class PeerChannels implements AutoCloseable {
     /** Plaintext HTTP/2 to {@code host:port} with the mesh's message limits. */
     public static final Factory NETWORK = (host, port) ->
             Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create())
-                    .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                    .keepAliveTime(60, TimeUnit.SECONDS)
-                    .keepAliveTimeout(20, TimeUnit.SECONDS)
+                    .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES)
+                    .keepAliveTime(ProtocolLimits.KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
+                    .keepAliveTimeout(ProtocolLimits.KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                     .idleTimeout(5, TimeUnit.MINUTES)
                     .build();
 

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.shardmesh.common.error.ErrorKind;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.log.NodeLog;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -125,12 +126,26 @@ public final class StatusMapper {
 
     private static Throwable unwrap(Throwable error) {
         Throwable e = error;
-        // Reactor and CompletableFuture wrap the interesting failure; peel those layers only.
-        while ((e instanceof java.util.concurrent.CompletionException
-                || e instanceof java.util.concurrent.ExecutionException
-                || e.getClass().getName().startsWith("reactor.core.Exceptions$"))
-                && e.getCause() != null && e.getCause() != e) {
-            e = e.getCause();
+        for (int depth = 0; depth < 16; depth++) {
+            Throwable next;
+            if (reactor.core.Exceptions.isMultiple(e)) {
+                // Several branches failed at once (two stripes refused by a full node): report the
+                // first failure that has a kind, not "Multiple exceptions".
+                List<Throwable> all = reactor.core.Exceptions.unwrapMultiple(e);
+                next = all.stream().filter(t -> unwrap(t) instanceof MeshException).findFirst()
+                        .orElse(all.isEmpty() ? e : all.get(0));
+            } else if ((e instanceof java.util.concurrent.CompletionException
+                    || e instanceof java.util.concurrent.ExecutionException
+                    || e.getClass().getName().startsWith("reactor.core.Exceptions$")) && e.getCause() != null) {
+                // Reactor and CompletableFuture wrap the interesting failure; peel those layers only.
+                next = e.getCause();
+            } else {
+                return e;
+            }
+            if (next == e) {
+                return e;
+            }
+            e = next;
         }
         return e;
     }

@@ -3,11 +3,11 @@ package io.shardmesh.common.grpc;
 import com.google.protobuf.ByteString;
 import io.shardmesh.common.crypto.OwnerProof;
 import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.dht.RecordCodec;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.proto.v1.Signature;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,35 +21,22 @@ public final class Wire {
 
     /** A required content id field. */
     public static ContentId contentId(String hex, String field) {
-        if (hex.isEmpty()) {
-            throw MeshException.invalidArgument(field + " is required: 64 lowercase hex characters");
-        }
         return ContentId.fromHex(hex, field);
     }
 
     /** A required node id field. */
     public static NodeId nodeId(String hex, String field) {
-        if (hex.isEmpty()) {
-            throw MeshException.invalidArgument(field + " is required: 64 lowercase hex characters");
-        }
         return NodeId.fromHex(hex, field);
     }
 
     /** A repeated content id field, with at most {@code max} entries. */
     public static List<ContentId> contentIds(List<String> hexes, String field, int max) {
-        if (hexes.size() > max) {
-            throw MeshException.invalidArgument(field + " has " + hexes.size() + " entries; at most " + max + " are allowed");
-        }
-        List<ContentId> out = new ArrayList<>(hexes.size());
-        for (int i = 0; i < hexes.size(); i++) {
-            out.add(ContentId.fromHex(hexes.get(i), field + "[" + i + "]"));
-        }
-        return out;
+        return ContentId.fromHex(hexes, field, max);
     }
 
     /** Hex strings of ids. */
     public static List<String> hex(List<ContentId> ids) {
-        return ids.stream().map(ContentId::hex).toList();
+        return ContentId.hex(ids);
     }
 
     /** A required owner signature. */
@@ -71,19 +58,11 @@ public final class Wire {
 
     /** A required contact field. */
     public static Contact contact(boolean present, io.shardmesh.proto.v1.Contact c, String field) {
-        if (!present) {
-            throw MeshException.invalidArgument(field + " is required: node_id, host and port");
-        }
-        try {
-            return new Contact(nodeId(c.getNodeId(), field + ".node_id"), c.getHost(), c.getPort());
-        } catch (MeshException e) {
-            throw MeshException.invalidArgument(field + ": " + e.getMessage());
-        }
+        return RecordCodec.contact(present, c, field);
     }
 
     /** The wire form of a contact. */
     public static io.shardmesh.proto.v1.Contact contact(Contact c) {
-        return io.shardmesh.proto.v1.Contact.newBuilder()
-                .setNodeId(c.id().hex()).setHost(c.host()).setPort(c.port()).build();
+        return RecordCodec.toProto(c);
     }
 }

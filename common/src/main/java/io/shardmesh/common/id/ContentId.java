@@ -1,5 +1,8 @@
 package io.shardmesh.common.id;
 
+import io.shardmesh.common.error.MeshException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** The id of content: SHA-256 of a chunk's bytes or of a manifest (the file id), or a DHT key. */
@@ -19,6 +22,27 @@ public record ContentId(long w0, long w1, long w2, long w3) implements Key256 {
     public static ContentId fromHex(String hex, String field) {
         long[] w = Ids.parseHex(hex, field);
         return new ContentId(w[0], w[1], w[2], w[3]);
+    }
+
+    /**
+     * Parses a list of wire ids, naming each bad one by its index ({@code "chunk_ids[3]"}).
+     *
+     * @throws MeshException INVALID_ARGUMENT for a bad id or more than {@code max} of them
+     */
+    public static List<ContentId> fromHex(List<String> hexes, String field, int max) {
+        if (hexes.size() > max) {
+            throw MeshException.invalidArgument(field + " has " + hexes.size() + " entries; at most " + max + " are allowed");
+        }
+        List<ContentId> out = new ArrayList<>(hexes.size());
+        for (int i = 0; i < hexes.size(); i++) {
+            out.add(fromHex(hexes.get(i), field + "[" + i + "]"));
+        }
+        return out;
+    }
+
+    /** The wire form of each id. */
+    public static List<String> hex(List<ContentId> ids) {
+        return ids.stream().map(ContentId::hex).toList();
     }
 
     /** From 32 big-endian bytes (copied). */

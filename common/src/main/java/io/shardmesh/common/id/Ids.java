@@ -11,8 +11,8 @@ final class Ids {
     }
 
     static long[] parseHex(String hex, String what) {
-        if (hex == null) {
-            throw MeshException.invalidArgument(what + " is missing: expected 64 lowercase hex characters");
+        if (hex == null || hex.isEmpty()) {
+            throw MeshException.invalidArgument(what + " is required: 64 lowercase hex characters");
         }
         if (hex.length() != 64) {
             throw MeshException.invalidArgument(what + " must be 64 lowercase hex characters, got "

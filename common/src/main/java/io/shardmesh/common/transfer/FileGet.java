@@ -2,19 +2,17 @@ package io.shardmesh.common.transfer;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.DhtRecord;
 import io.shardmesh.common.erasure.ErasureCodec;
 import io.shardmesh.common.error.MeshException;
-import io.shardmesh.common.grpc.ManifestCodec;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.manifest.Manifest;
-import io.shardmesh.proto.v1.SealedMetadata;
+import io.shardmesh.common.manifest.ManifestCodec;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +27,6 @@ import org.slf4j.Logger;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The reader pipeline (DESIGN.md, "Get"): one DHT lookup for the provider records, the
@@ -51,6 +48,8 @@ public final class FileGet {
     private final Mesh mesh;
     private final TransferConfig config;
     private final Scheduler cpu;
+    /** Runs the hedge and manifest-stagger delays (a virtual-time scheduler in tests). */
+    private final Scheduler timer;
     private final Hedge hedge;
     private final Map<String, ErasureCodec> codecs = new ConcurrentHashMap<>();
     /**
@@ -65,11 +64,16 @@ public final class FileGet {
     /** Holders that served bytes not matching their hash recently; asked last. */
     private final Set<NodeId> marked = ConcurrentHashMap.newKeySet();
 
-    public FileGet(Mesh mesh, TransferConfig config, Scheduler cpu) {
+    /**
+     * @param cpu where stripes are decoded and decrypted
+     * @param timer where the hedge and manifest-stagger delays run
+     */
+    public FileGet(Mesh mesh, TransferConfig config, Scheduler cpu, Scheduler timer) {
         this.mesh = requireNonNull(mesh, "mesh");
         this.log = NodeLog.logger(FileGet.class, mesh.owner().id());
         this.config = requireNonNull(config, "config");
         this.cpu = requireNonNull(cpu, "cpu");
+        this.timer = requireNonNull(timer, "timer");
         this.hedge = new Hedge(config);
     }
 
@@ -110,7 +114,7 @@ public final class FileGet {
             long stagger = hedge.delay().toMillis();
             Manifest cached = manifests.getIfPresent(fileId);
             Mono<Manifest> manifest = cached != null ? Mono.just(cached) : Flux.range(0, manifestHolders.size())
-                    .flatMap(i -> Mono.delay(Duration.ofMillis(stagger * i), Schedulers.parallel())
+                    .flatMap(i -> Mono.delay(Duration.ofMillis(stagger * i), timer)
                             .then(mesh.getChunk(manifestHolders.get(i), fileId))
                             .map(bytes -> ManifestCodec.parse(fileId, bytes))
                             .onErrorResume(e -> {
@@ -143,12 +147,8 @@ public final class FileGet {
             return new Resolved(fileId, m, holders, Optional.empty(), Optional.empty());
         }
         byte[] meta = StripeCipher.of(key.get()).open(m.encryption().get().metadataNonce(), m.encryption().get().sealedMetadata());
-        try {
-            SealedMetadata sm = SealedMetadata.parseFrom(meta);
-            return new Resolved(fileId, m, holders, Optional.of(sm.getName()), Optional.of(ContentId.fromHex(sm.getContentSha256())));
-        } catch (InvalidProtocolBufferException | MeshException e) {
-            throw MeshException.dataLoss("the sealed metadata of " + fileId + " is damaged");
-        }
+        ManifestCodec.Metadata sealed = ManifestCodec.parseMetadata(fileId, meta);
+        return new Resolved(fileId, m, holders, Optional.of(sealed.name()), Optional.of(sealed.contentSha256()));
     }
 
     /**
@@ -222,7 +222,7 @@ public final class FileGet {
             ordered.sort((a, b) -> Boolean.compare(marked.contains(a.id()), marked.contains(b.id())));
             sources.add(ordered);
         }
-        return StripeFetch.fetch(index, ids, shardLength, m.k(), sources, mesh, hedge, marked::add)
+        return StripeFetch.fetch(index, ids, shardLength, m.k(), sources, mesh, hedge, timer, marked::add)
                 .publishOn(cpu)
                 .map(shards -> {
                     byte[] encoded = codec.decode(shards, m.encodedStripeLength(index));

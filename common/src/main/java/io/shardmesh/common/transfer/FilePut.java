@@ -6,13 +6,13 @@ import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.erasure.ErasureCodec;
 import io.shardmesh.common.error.MeshException;
-import io.shardmesh.common.grpc.ManifestCodec;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.manifest.Manifest;
-import io.shardmesh.proto.v1.SealedMetadata;
+import io.shardmesh.common.manifest.ManifestCodec;
+import io.shardmesh.common.protocol.ProtocolLimits;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -41,8 +41,6 @@ public final class FilePut {
     private final Logger log;
     /** How long a node that failed an upload is passed over for the shards that follow. */
     static final java.time.Duration FAILED_NODE_COOLDOWN = java.time.Duration.ofSeconds(30);
-    /** Chunk ids per Pin request (a node accepts at most 4096). */
-    static final int PIN_BATCH = 4096;
 
     /** What to put. */
     public record Options(String name, int k, int m, int shardSize, boolean encrypt) {
@@ -209,8 +207,7 @@ public final class FilePut {
             List<List<ContentId>> stripeIds = stored.stream().map(StoredStripe::ids).toList();
             ContentId contentHash = content.finish();
             Optional<Manifest.Encryption> enc = cipher.map(c -> {
-                byte[] meta = SealedMetadata.newBuilder().setName(o.name()).setContentSha256(contentHash.hex())
-                        .build().toByteArray();
+                byte[] meta = ManifestCodec.metadataBytes(new ManifestCodec.Metadata(o.name(), contentHash));
                 byte[] nonce = StripeCipher.metadataNonce();
                 return new Manifest.Encryption(c.seal(nonce, meta, 0, meta.length), nonce);
             });
@@ -255,8 +252,8 @@ public final class FilePut {
         private Mono<Void> pinAll(Contact holder, ContentId fileId, List<ContentId> chunks) {
             List<ContentId> unique = new ArrayList<>(new HashSet<>(chunks));
             List<List<ContentId>> batches = new ArrayList<>();
-            for (int i = 0; i < unique.size(); i += PIN_BATCH) {
-                batches.add(unique.subList(i, Math.min(unique.size(), i + PIN_BATCH)));
+            for (int i = 0; i < unique.size(); i += ProtocolLimits.MAX_BATCH_IDS) {
+                batches.add(unique.subList(i, Math.min(unique.size(), i + ProtocolLimits.MAX_BATCH_IDS)));
             }
             return Flux.fromIterable(batches)
                     .concatMap(batch -> mesh.pin(holder, fileId, batch).retry(1))

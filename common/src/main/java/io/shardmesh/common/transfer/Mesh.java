@@ -43,6 +43,13 @@ public interface Mesh {
     /** The provider and tombstone records for {@code fileId} (one DHT lookup). */
     Mono<List<DhtRecord>> records(ContentId fileId);
 
+    /**
+     * Signs {@code payload} with {@link #owner()} and stores it at the nodes closest to {@code key}.
+     *
+     * @return how many nodes accepted it
+     */
+    Mono<Integer> publish(ContentId key, DhtRecord.Payload payload);
+
     /** Wall-clock time. */
     Clock clock();
 }

@@ -21,15 +21,28 @@ public record TransferConfig(int windowStripes, int uploadAttempts, int manifest
     public static final int DEFAULT_M = 2;
     public static final int DEFAULT_SHARD_SIZE = 1 << 20;
 
+    public static final Duration DEFAULT_INITIAL_HEDGE = Duration.ofMillis(500);
+    public static final Duration DEFAULT_MIN_HEDGE = Duration.ofMillis(20);
+    public static final Duration DEFAULT_MAX_HEDGE = Duration.ofSeconds(2);
+
     public TransferConfig {
         if (windowStripes < 1 || uploadAttempts < 1 || manifestReplicas < 1) {
-            throw new IllegalArgumentException("transfer window, attempts and replicas must be positive");
+            throw new IllegalArgumentException("transfer window, attempts and replicas must be positive, got "
+                    + windowStripes + ", " + uploadAttempts + ", " + manifestReplicas);
+        }
+        java.util.Objects.requireNonNull(initialHedge, "initialHedge");
+        java.util.Objects.requireNonNull(minHedge, "minHedge");
+        java.util.Objects.requireNonNull(maxHedge, "maxHedge");
+        if (minHedge.isNegative() || minHedge.isZero() || minHedge.compareTo(maxHedge) > 0
+                || initialHedge.compareTo(minHedge) < 0 || initialHedge.compareTo(maxHedge) > 0) {
+            throw new IllegalArgumentException("hedge delays must satisfy 0 < min <= initial <= max, got min " + minHedge
+                    + ", initial " + initialHedge + ", max " + maxHedge);
         }
     }
 
     public static TransferConfig defaults() {
         return new TransferConfig(DEFAULT_WINDOW_STRIPES, DEFAULT_UPLOAD_ATTEMPTS, DEFAULT_MANIFEST_REPLICAS,
-                Duration.ofMillis(500), Duration.ofMillis(20), Duration.ofSeconds(2));
+                DEFAULT_INITIAL_HEDGE, DEFAULT_MIN_HEDGE, DEFAULT_MAX_HEDGE);
     }
 
     public TransferConfig withHedge(Duration initial, Duration min, Duration max) {

@@ -49,7 +49,7 @@ public abstract class DhtNetworkSuite {
 
     private Network network;
 
-    protected abstract Network newNetwork(DhtConfig config);
+    protected abstract Network newNetwork(KademliaConfig config);
 
     protected abstract int nodes();
 
@@ -60,8 +60,8 @@ public abstract class DhtNetworkSuite {
         return lookups();
     }
 
-    protected DhtConfig config() {
-        return DhtConfig.defaults();
+    protected KademliaConfig config() {
+        return KademliaConfig.defaults();
     }
 
     @AfterEach

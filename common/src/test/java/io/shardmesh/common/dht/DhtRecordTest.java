@@ -15,7 +15,7 @@ class DhtRecordTest {
 
     private static final long NOW = 1_800_000_000_000L;
     private final NodeKey publisher = NodeKey.generate();
-    private final DhtConfig config = DhtConfig.defaults();
+    private final KademliaConfig config = KademliaConfig.defaults();
 
     @Test
     void verify_signedValue_passes() {

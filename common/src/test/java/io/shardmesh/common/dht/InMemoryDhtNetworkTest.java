@@ -6,7 +6,7 @@ import io.shardmesh.common.crypto.NodeKey;
 class InMemoryDhtNetworkTest extends DhtNetworkSuite {
 
     @Override
-    protected Network newNetwork(DhtConfig config) {
+    protected Network newNetwork(KademliaConfig config) {
         return new InMemoryNetwork(config);
     }
 

@@ -25,14 +25,14 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class InMemoryNetwork implements DhtNetworkSuite.Network {
 
-    private final DhtConfig config;
+    private final KademliaConfig config;
     private final Map<String, Kademlia> byAddress = new ConcurrentHashMap<>();
     private final List<DhtNetworkSuite.Member> members = new ArrayList<>();
     private final Set<String> dead = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextPort = new AtomicInteger(10_000);
     private final AtomicLong calls = new AtomicLong();
 
-    public InMemoryNetwork(DhtConfig config) {
+    public InMemoryNetwork(KademliaConfig config) {
         this.config = config;
     }
 
@@ -111,34 +111,34 @@ public final class InMemoryNetwork implements DhtNetworkSuite.Network {
 
         @Override
         public Mono<Contact> ping(Contact to, Duration timeout) {
-            return reach(to.address()).map(k -> k.onPing(Optional.of(self)))
+            return reach(to.address()).map(k -> k.responder().onPing(Optional.of(self)))
                     .filter(c -> c.id().equals(to.id()))
                     .switchIfEmpty(Mono.error(() -> new IllegalStateException("another node answers at " + to.address())));
         }
 
         @Override
         public Mono<Contact> ping(String host, int port, Duration timeout) {
-            return reach(host + ":" + port).map(k -> k.onPing(Optional.of(self)));
+            return reach(host + ":" + port).map(k -> k.responder().onPing(Optional.of(self)));
         }
 
         @Override
         public Mono<List<Contact>> findNode(Contact to, Key256 target, Duration timeout) {
-            return reach(to.address()).map(k -> k.onFindNode(Optional.of(self), target, 0));
+            return reach(to.address()).map(k -> k.responder().onFindNode(Optional.of(self), target, 0));
         }
 
         @Override
         public Mono<ValueReply> findValue(Contact to, ContentId key, Optional<RecordKind> kind, Duration timeout) {
-            return reach(to.address()).flatMap(k -> k.onFindValue(Optional.of(self), key, kind));
+            return reach(to.address()).flatMap(k -> k.responder().onFindValue(Optional.of(self), key, kind));
         }
 
         @Override
         public Mono<Boolean> store(Contact to, DhtRecord record, Duration timeout) {
-            return reach(to.address()).flatMap(k -> k.onStore(Optional.of(self), record));
+            return reach(to.address()).flatMap(k -> k.responder().onStore(Optional.of(self), record));
         }
 
         @Override
         public Mono<List<Contact>> exchangePeers(Contact to, List<Contact> sample, Duration timeout) {
-            return reach(to.address()).map(k -> k.onExchangePeers(Optional.of(self), sample));
+            return reach(to.address()).map(k -> k.responder().onExchangePeers(Optional.of(self), sample));
         }
     }
 }

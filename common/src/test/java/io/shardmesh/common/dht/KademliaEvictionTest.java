@@ -19,7 +19,7 @@ class KademliaEvictionTest {
 
     private Kademlia node(DhtTransport t) {
         Contact self = new Contact(key.id(), "10.0.0.1", 7000);
-        return new Kademlia(key, () -> self, DhtConfig.defaults().withK(2), t, new InMemoryRecordStore(),
+        return new Kademlia(key, () -> self, KademliaConfig.defaults().withK(2), t, new InMemoryRecordStore(),
                 Clock.systemUTC(), Schedulers.parallel(), Schedulers.immediate(), ContactListener.NONE);
     }
 
@@ -43,9 +43,9 @@ class KademliaEvictionTest {
                 return Mono.just(to);
             }
         });
-        k.onPing(Optional.of(c[0]));
-        k.onPing(Optional.of(c[1]));
-        k.onPing(Optional.of(c[2]));
+        k.responder().onPing(Optional.of(c[0]));
+        k.responder().onPing(Optional.of(c[1]));
+        k.responder().onPing(Optional.of(c[2]));
         assertThat(k.table().entry(c[0].id())).isPresent();
         assertThat(k.table().entry(c[2].id())).isEmpty();
     }
@@ -54,7 +54,7 @@ class KademliaEvictionTest {
     void claimedSender_isAddedOnlyAfterItAnswersAtTheClaimedAddress() {
         Contact[] c = sameBucket();
         Kademlia liar = node(new LookupTest.FakeTransport() { });
-        liar.onPing(Optional.of(c[0]));
+        liar.responder().onPing(Optional.of(c[0]));
         assertThat(liar.table().entry(c[0].id())).as("nobody answered at the claimed address").isEmpty();
 
         Kademlia honest = node(new LookupTest.FakeTransport() {
@@ -63,10 +63,10 @@ class KademliaEvictionTest {
                 return Mono.just(to);
             }
         });
-        honest.onPing(Optional.of(c[0]));
+        honest.responder().onPing(Optional.of(c[0]));
         assertThat(honest.table().entry(c[0].id())).isPresent();
         // A request claiming c[0] lives elsewhere does not move it.
-        honest.onPing(Optional.of(new Contact(c[0].id(), "203.0.113.1", 9)));
+        honest.responder().onPing(Optional.of(new Contact(c[0].id(), "203.0.113.1", 9)));
         assertThat(honest.table().entry(c[0].id()).orElseThrow().contact()).isEqualTo(c[0]);
     }
 

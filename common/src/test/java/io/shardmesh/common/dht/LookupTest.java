@@ -21,7 +21,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 class LookupTest {
 
     private final NodeId self = NodeId.random();
-    private final DhtConfig config = DhtConfig.defaults().withK(5);
+    private final KademliaConfig config = KademliaConfig.defaults().withK(5);
 
     private static Contact contact(NodeId id) {
         return new Contact(id, "10.0.0.1", 7000);
@@ -56,7 +56,7 @@ class LookupTest {
     @Test
     void nodes_everyPeerSilent_endsAtTheBudgetWithWhatItHas() {
         VirtualTimeScheduler vts = VirtualTimeScheduler.create();
-        DhtConfig slow = config.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30));
+        KademliaConfig slow = config.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30));
         DhtTransport t = new FakeTransport() {
             @Override
             public Mono<List<Contact>> findNode(Contact to, Key256 target, Duration timeout) {

@@ -16,6 +16,19 @@ import reactor.core.Exceptions;
 class StatusMapperTest {
 
     @Test
+    void fromThrowable_severalBranchesFailedAtOnce_isTheFirstFailureWithAKind() {
+        Throwable both = reactor.core.Exceptions.multiple(new IllegalStateException("cancelled"),
+                MeshException.resourceExhausted("storage quota of 1 MiB is full"),
+                MeshException.unavailable("node gone"));
+
+        MeshException e = StatusMapper.fromThrowable(both, "put");
+
+        assertThat(e.kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED);
+        assertThat(e.getMessage()).contains("quota").doesNotContain("Multiple exceptions");
+        assertThat(StatusMapper.toStatus(both).getCode()).isEqualTo(io.grpc.Status.Code.RESOURCE_EXHAUSTED);
+    }
+
+    @Test
     void toStatus_invalidArgument_isInvalidArgumentWithMessage() {
         Status s = StatusMapper.toStatus(MeshException.invalidArgument("chunk_id must be 64 lowercase hex characters"));
         assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardmesh.common.error.ErrorKind;
 import io.shardmesh.common.error.MeshException;
-import io.shardmesh.common.grpc.ManifestCodec;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;

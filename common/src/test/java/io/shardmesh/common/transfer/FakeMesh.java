@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Nodes in memory for pipeline tests: each holds chunks in a map and pins; provider records are
@@ -32,6 +34,11 @@ final class FakeMesh implements Mesh {
     final Set<NodeId> stalled = ConcurrentHashMap.newKeySet();
     final Map<NodeId, UnaryOperator<byte[]>> tamper = new ConcurrentHashMap<>();
     final Map<NodeId, Integer> gets = new ConcurrentHashMap<>();
+    /** GetChunk calls to stalled nodes (they never reach {@link #gets}). */
+    final Map<NodeId, Integer> stalledGets = new ConcurrentHashMap<>();
+    /** Where a stalled call's 30 s deadline runs (a virtual-time scheduler in tests). */
+    volatile Scheduler timer = Schedulers.parallel();
+    final List<DhtRecord.Payload> published = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     FakeMesh(int n) {
         for (int i = 0; i < n; i++) {
@@ -57,7 +64,7 @@ final class FakeMesh implements Mesh {
             return Mono.error(MeshException.unavailable(c + " is down"));
         }
         if (stalled.contains(c.id())) {
-            return Mono.<T>never().timeout(Duration.ofSeconds(30), Mono.error(MeshException.deadlineExceeded(c + " stalled")));
+            return Mono.<T>never().timeout(Duration.ofSeconds(30), Mono.error(MeshException.deadlineExceeded(c + " stalled")), timer);
         }
         return Mono.fromSupplier(work);
     }
@@ -69,6 +76,9 @@ final class FakeMesh implements Mesh {
 
     @Override
     public Mono<byte[]> getChunk(Contact from, ContentId id) {
+        if (stalled.contains(from.id())) {
+            stalledGets.merge(from.id(), 1, Integer::sum);
+        }
         return reach(from, () -> {
             gets.merge(from.id(), 1, Integer::sum);
             byte[] b = stored.get(from.id()).get(id);
@@ -110,6 +120,14 @@ final class FakeMesh implements Mesh {
                 }
             }
             return out;
+        });
+    }
+
+    @Override
+    public Mono<Integer> publish(ContentId key, DhtRecord.Payload payload) {
+        return Mono.fromSupplier(() -> {
+            published.add(payload);
+            return 1;
         });
     }
 

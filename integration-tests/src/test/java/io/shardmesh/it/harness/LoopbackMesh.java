@@ -4,13 +4,14 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.shardmesh.common.dht.DhtConfig;
+import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.grpc.PeerChannels;
-import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.net.HostPort;
+import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.proto.v1.FilesPutResponse;
 import io.shardmesh.proto.v1.StatResponse;
-import io.shardmesh.server.dht.DhtSettings;
+import io.shardmesh.server.dht.DhtConfig;
+import io.shardmesh.server.grpc.NodeTransport;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -44,8 +45,8 @@ public final class LoopbackMesh implements AutoCloseable {
     public static LoopbackMesh start(Path root, int n) throws IOException {
         LoopbackMesh mesh = new LoopbackMesh();
         try {
-            DhtSettings dht = DhtSettings.defaults()
-                    .withKademlia(DhtConfig.defaults().withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10)));
+            DhtConfig dht = DhtConfig.defaults()
+                    .withKademlia(KademliaConfig.defaults().withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10)));
             for (int i = 0; i < n; i++) {
                 Liar liar = new Liar();
                 mesh.liars.add(liar);
@@ -53,19 +54,19 @@ public final class LoopbackMesh implements AutoCloseable {
                         InsecureServerCredentials.create());
                 sb.intercept(liar);
                 mesh.nodes.add(ShardmeshNode.builder(root.resolve("n" + i))
-                        .listen("127.0.0.1", 0)
-                        .serverBuilder(sb)
-                        .dhtSettings(dht)
-                        .shutdownGrace(Duration.ofSeconds(2))
+                        .listen(new HostPort("127.0.0.1", 0))
+                        .transport(NodeTransport.of(sb, PeerChannels.NETWORK))
+                        .configure(c -> c.withDht(dht))
+                        .configure(c -> c.withShutdownGrace(Duration.ofSeconds(2)))
                         .start());
             }
             HostPort first = address(mesh.nodes.get(0));
             for (int round = 0; round < 2; round++) {
                 for (ShardmeshNode node : mesh.nodes.subList(1, n)) {
-                    node.dht().kademlia().join(List.of(), List.of(first)).block(CALL_DEADLINE);
+                    node.join(List.of(first)).block(CALL_DEADLINE);
                 }
             }
-            mesh.nodes.get(0).dht().kademlia().join(List.of(), List.of(address(mesh.nodes.get(1)))).block(CALL_DEADLINE);
+            mesh.nodes.get(0).join(List.of(address(mesh.nodes.get(1)))).block(CALL_DEADLINE);
             return mesh;
         } catch (IOException | RuntimeException e) {
             mesh.close();
@@ -119,14 +120,18 @@ public final class LoopbackMesh implements AutoCloseable {
 
     /** The nodes that keep the blob {@code chunkId} (a shard or a manifest) on disk. */
     public List<ShardmeshNode> holdersOf(String chunkId) {
-        ContentId id = ContentId.fromHex(chunkId);
-        return nodes.stream().filter(n -> !n.chunks().has(List.of(id)).block(CALL_DEADLINE).isEmpty()).toList();
+        return nodes.stream().filter(n -> !ChunkCalls.held(channel(n), List.of(chunkId), CALL_DEADLINE).isEmpty()).toList();
+    }
+
+    /** The blob {@code chunkId} as {@code node} serves it (through its liar, if it was told to lie about it). */
+    public byte[] chunk(ShardmeshNode node, String chunkId) {
+        return ChunkCalls.get(channel(node), chunkId, CALL_DEADLINE);
     }
 
     /** A client channel to {@code node} over its socket, closed with the mesh. */
     public synchronized ManagedChannel channel(ShardmeshNode node) {
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext()
-                .maxInboundMessageSize(PeerChannels.MAX_INBOUND_MESSAGE_BYTES).build();
+                .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES).build();
         clients.add(ch);
         return ch;
     }

@@ -6,7 +6,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.shardmesh.common.grpc.PeerChannels;
+import io.shardmesh.common.protocol.ProtocolLimits;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -181,7 +181,7 @@ public final class NodeProcess implements AutoCloseable {
      */
     public synchronized ManagedChannel channel() {
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-                .maxInboundMessageSize(PeerChannels.MAX_INBOUND_MESSAGE_BYTES).build();
+                .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES).build();
         channels.add(ch);
         return ch;
     }

@@ -8,12 +8,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.proto.v1.FilesGetRequest;
 import io.shardmesh.proto.v1.FilesGetResponse;
 import io.shardmesh.proto.v1.FilesGrpc;
-import io.shardmesh.server.grpc.ServerSettings;
+import io.shardmesh.server.grpc.GrpcServerConfig;
 import io.shardmesh.server.node.ShardmeshNode;
 import io.shardmesh.server.testing.Await;
 import io.shardmesh.server.testing.Chunks;
@@ -32,7 +33,7 @@ import reactor.core.publisher.Flux;
 
 /**
  * A crowd of gateway readers that open Files.Get and stop reading: each such stream runs a whole
- * read pipeline on the node, so past {@link ServerSettings#MAX_CONCURRENT_FILE_READS} the node
+ * read pipeline on the node, so past {@link GrpcServerConfig#DEFAULT_MAX_FILE_READS} the node
  * answers RESOURCE_EXHAUSTED at once, and serves readers again as soon as the crowd leaves.
  * (A node over Netty in this JVM: the streams' first frames show that the node started them.)
  */
@@ -44,17 +45,17 @@ class HostileFileReadCrowdIT {
     @Test
     void stalledFileReadsBeyondTheLimit_areRefused_andTheNodeServesAgainAfterwards() throws Exception {
         byte[] data = Chunks.random(4 << 20, 41);
-        try (ShardmeshNode node = ShardmeshNode.builder(dir.resolve("n")).listen("127.0.0.1", 0)
-                .shutdownGrace(Duration.ofSeconds(2)).start()) {
-            String fileId = node.filePut().put(new FilePut.Options("crowd.bin", 1, 0, 256 * 1024, false),
+        try (ShardmeshNode node = ShardmeshNode.builder(dir.resolve("n")).listen(new HostPort("127.0.0.1", 0))
+                .configure(c -> c.withShutdownGrace(Duration.ofSeconds(2))).start()) {
+            String fileId = node.files().put(new FilePut.Options("crowd.bin", 1, 0, 256 * 1024, false),
                     Flux.just(ByteBuffer.wrap(data))).block(Duration.ofSeconds(60)).fileId().hex();
             ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
             List<ClientCall<FilesGetRequest, FilesGetResponse>> crowd = new ArrayList<>();
             try {
                 // Each reader takes one frame and then reads no more: the 4 MiB cannot fit the
                 // transport's window, so every stream stays open on the node.
-                CountDownLatch started = new CountDownLatch(ServerSettings.MAX_CONCURRENT_FILE_READS);
-                for (int i = 0; i < ServerSettings.MAX_CONCURRENT_FILE_READS; i++) {
+                CountDownLatch started = new CountDownLatch(GrpcServerConfig.DEFAULT_MAX_FILE_READS);
+                for (int i = 0; i < GrpcServerConfig.DEFAULT_MAX_FILE_READS; i++) {
                     crowd.add(open(ch, fileId, 1, started, new CompletableFuture<>()));
                 }
                 assertThat(started.await(60, TimeUnit.SECONDS)).as("every reader of the crowd got its first frame").isTrue();

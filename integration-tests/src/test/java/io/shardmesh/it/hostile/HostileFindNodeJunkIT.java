@@ -7,7 +7,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.shardmesh.common.dht.Contact;
-import io.shardmesh.common.dht.DhtConfig;
+import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.dht.Lookup;
 import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.common.id.Key256;
@@ -19,7 +19,7 @@ import io.shardmesh.proto.v1.FindNodeRequest;
 import io.shardmesh.proto.v1.FindNodeResponse;
 import io.shardmesh.proto.v1.PingRequest;
 import io.shardmesh.proto.v1.PingResponse;
-import io.shardmesh.server.dht.DhtSettings;
+import io.shardmesh.server.dht.DhtConfig;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -101,24 +101,24 @@ class HostileFindNodeJunkIT {
                     }).build().start();
             liarPort[0] = liar.getPort();
 
-            asker = ShardmeshNode.builder(dir.resolve("asker")).listen("127.0.0.1", 0)
-                    .dhtSettings(DhtSettings.defaults().withKademlia(DhtConfig.defaults().withK(K)
-                            .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(20))))
-                    .shutdownGrace(Duration.ofSeconds(2)).start();
+            asker = ShardmeshNode.builder(dir.resolve("asker")).listen(new HostPort("127.0.0.1", 0))
+                    .configure(c -> c.withDht(DhtConfig.defaults().withKademlia(KademliaConfig.defaults().withK(K)
+                            .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(20)))))
+                    .configure(c -> c.withShutdownGrace(Duration.ofSeconds(2))).start();
             askerRef[0] = asker;
-            asker.dht().kademlia().join(List.of(), List.of(new HostPort("127.0.0.1", liarPort[0]),
+            asker.join(List.of(new HostPort("127.0.0.1", liarPort[0]),
                     new HostPort("127.0.0.1", mesh.node(0).port()))).block(Duration.ofSeconds(60));
 
             Set<NodeId> real = Stream.concat(mesh.nodes().stream().map(ShardmeshNode::id), Stream.of(liarId))
                     .collect(Collectors.toSet());
             for (int i = 0; i < 5; i++) {
                 NodeId target = NodeId.random();
-                Lookup.Result found = asker.dht().kademlia().lookupNode(target).block(Duration.ofSeconds(60));
+                Lookup.Result found = asker.kademlia().lookupNode(target).block(Duration.ofSeconds(60));
                 List<NodeId> trueClosest = real.stream().sorted(Key256.closestTo(target)).limit(K).toList();
                 assertThat(found.closest().stream().map(Contact::id).toList())
                         .as("lookup %d for %s", i, target).isEqualTo(trueClosest);
             }
-            Set<NodeId> learnt = asker.dht().kademlia().table().entries().stream().map(e -> e.contact().id())
+            Set<NodeId> learnt = asker.kademlia().table().entries().stream().map(e -> e.contact().id())
                     .collect(Collectors.toSet());
             assertThat(learnt).as("the routing table holds real nodes only").isSubsetOf(real).isNotEmpty();
             synchronized (junkSeen) {

@@ -3,7 +3,6 @@ package io.shardmesh.it.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
-import io.shardmesh.common.id.ContentId;
 import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.Liar;
 import io.shardmesh.it.harness.LoopbackMesh;
@@ -33,8 +32,7 @@ class HostileManifestIT {
             byte[] other = Chunks.random(LoopbackMesh.STRIPE + 7, 4);
             String fileId = mesh.put(mesh.node(0), data, "real.bin").getFileId();
             String otherId = mesh.put(mesh.node(0), other, "decoy.bin").getFileId();
-            byte[] decoyManifest = mesh.holdersOf(otherId).get(0).chunks().readWhole(ContentId.fromHex(otherId))
-                    .block(LoopbackMesh.CALL_DEADLINE);
+            byte[] decoyManifest = mesh.chunk(mesh.holdersOf(otherId).get(0), otherId);
             List<ShardmeshNode> holders = mesh.holdersOf(fileId);
             assertThat(holders).hasSize(3);
             // Readers that never read the file (a verified manifest is cached by id).

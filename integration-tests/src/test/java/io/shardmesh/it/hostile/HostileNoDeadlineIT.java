@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardmesh.common.net.HostPort;
 import io.shardmesh.it.harness.RawCall;
 import io.shardmesh.proto.v1.ChunksGrpc;
 import io.shardmesh.proto.v1.FilesGrpc;
@@ -56,8 +57,8 @@ class HostileNoDeadlineIT {
 
     @BeforeEach
     void start() throws IOException {
-        node = ShardmeshNode.builder(dir.resolve("n")).listen("127.0.0.1", 0).maxCallDuration(NODE_BOUND)
-                .shutdownGrace(Duration.ofSeconds(2)).start();
+        node = ShardmeshNode.builder(dir.resolve("n")).listen(new HostPort("127.0.0.1", 0)).configure(c -> c.withGrpc(c.grpc().withMaxCallDuration(NODE_BOUND)))
+                .configure(c -> c.withShutdownGrace(Duration.ofSeconds(2))).start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
     }
 
@@ -93,8 +94,8 @@ class HostileNoDeadlineIT {
                     .isIn(Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED);
         }
         // The node lets go just after it resets the stream: give it a moment.
-        Await.until("upload reservations released", ENDS_WITHIN, () -> node.chunks().stats().reservedBytes() == 0);
-        assertThat(node.chunks().stats().chunks()).as("only the complete chunk is kept").isEqualTo(1);
+        Await.until("upload reservations released", ENDS_WITHIN, () -> node.status().block().reservedBytes() == 0);
+        assertThat(node.status().block().storedChunks()).as("only the complete chunk is kept").isEqualTo(1);
         try (Stream<Path> tmp = Files.list(node.config().dataDir().resolve("tmp"))) {
             assertThat(tmp).as("no temp file left").isEmpty();
         }
@@ -119,7 +120,7 @@ class HostileNoDeadlineIT {
                         PutChunkRequest.newBuilder().setData(ByteString.copyFrom(new byte[4096])).build()), false, 1).closed();
         assertThat(upload.get(ENDS_WITHIN.toSeconds(), TimeUnit.SECONDS).getCode())
                 .isIn(Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED);
-        Await.until("the upload reservation released", ENDS_WITHIN, () -> node.chunks().stats().reservedBytes() == 0);
+        Await.until("the upload reservation released", ENDS_WITHIN, () -> node.status().block().reservedBytes() == 0);
     }
 
     /** A call with no deadline that sends {@code messages}, half-closes only if asked, and reads at most {@code read}. */

@@ -39,7 +39,7 @@ class HostileShardBytesIT {
             assertThat(read.error()).isNull();
             assertThat(read.bytes()).isEqualTo(data);
             assertThat(mesh.liar(liar).liesTold()).as("the liar was asked").isPositive();
-            assertThat(reader.fileGet().markedHolders()).containsExactly(liar.id());
+            assertThat(reader.files().markedHolders()).containsExactly(liar.id());
             // Nothing on the liar itself was harmed: honest again, it serves the file.
             mesh.liar(liar).honest();
             assertThat(mesh.get(liar, fileId).bytes()).isEqualTo(data);

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.shardmesh.common.crypto.NodeKey;
-import io.shardmesh.common.dht.DhtConfig;
 import io.shardmesh.common.dht.DhtRecord;
-import io.shardmesh.common.grpc.RecordCodec;
+import io.shardmesh.common.dht.KademliaConfig;
+import io.shardmesh.common.dht.RecordCodec;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.it.harness.NodeProcess;
 import io.shardmesh.proto.v1.DhtGrpc;
@@ -34,7 +34,7 @@ import reactor.core.publisher.Mono;
  */
 class HostileStoreFloodIT {
 
-    static final int CAP = DhtConfig.DEFAULT_MAX_RECORDS_PER_PUBLISHER;
+    static final int CAP = KademliaConfig.DEFAULT_MAX_RECORDS_PER_PUBLISHER;
     static final int BEYOND = 200;
     static final int IN_FLIGHT = 32;
     static final long HEAP_SLACK = 32L << 20;

@@ -2,7 +2,6 @@ package io.shardmesh.it.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardmesh.common.id.ContentId;
 import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.Liar;
 import io.shardmesh.it.harness.LoopbackMesh;
@@ -35,8 +34,7 @@ class HostileWrongShardIT {
             String asked0 = stat.getStripes(0).getShards(0).getChunkId();
             mesh.liar(liar).lieAbout(asked0, Liar.serve(bytesOf(mesh, stat.getStripes(0).getShards(1))));
             // Stripe 1: whatever shard the liar holds there is answered with the manifest blob.
-            byte[] manifest = mesh.holdersOf(fileId).get(0).chunks().readWhole(ContentId.fromHex(fileId))
-                    .block(LoopbackMesh.CALL_DEADLINE);
+            byte[] manifest = mesh.chunk(mesh.holdersOf(fileId).get(0), fileId);
             for (var shard : stat.getStripes(1).getShardsList()) {
                 if (shard.getHolders(0).getNodeId().equals(liar.id().hex())) {
                     mesh.liar(liar).lieAbout(shard.getChunkId(), Liar.serve(manifest));
@@ -49,12 +47,11 @@ class HostileWrongShardIT {
             assertThat(read.error()).isNull();
             assertThat(read.bytes()).isEqualTo(data);
             assertThat(mesh.liar(liar).liesTold()).as("the liar was asked").isPositive();
-            assertThat(reader.fileGet().markedHolders()).containsExactly(liar.id());
+            assertThat(reader.files().markedHolders()).containsExactly(liar.id());
         }
     }
 
     private static byte[] bytesOf(LoopbackMesh mesh, io.shardmesh.proto.v1.ShardShares shard) {
-        return mesh.byId(shard.getHolders(0).getNodeId()).chunks().readWhole(ContentId.fromHex(shard.getChunkId()))
-                .block(LoopbackMesh.CALL_DEADLINE);
+        return mesh.chunk(mesh.byId(shard.getHolders(0).getNodeId()), shard.getChunkId());
     }
 }

@@ -1,11 +1,11 @@
 package io.shardmesh.server.dht;
 
-import io.shardmesh.common.dht.DhtConfig;
 import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.dht.KademliaConfig;
+import io.shardmesh.common.dht.RecordCodec;
 import io.shardmesh.common.dht.RecordKind;
 import io.shardmesh.common.dht.RecordStore;
 import io.shardmesh.common.error.MeshException;
-import io.shardmesh.common.grpc.RecordCodec;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.server.meta.MetadataDb;
 import java.sql.PreparedStatement;
@@ -29,7 +29,7 @@ final class SqliteRecordStore implements RecordStore {
     }
 
     @Override
-    public boolean put(DhtRecord record, long nowUnixMs, DhtConfig limits) {
+    public boolean put(DhtRecord record, long nowUnixMs, KademliaConfig limits) {
         return db.inTransaction("store a DHT record", c -> {
             try (PreparedStatement p = c.prepareStatement(
                     "SELECT published_at FROM records WHERE key = ? AND kind = ? AND publisher_id = ?")) {

@@ -4,10 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.CallOptions;
-import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.grpc.StreamFlow;
 import io.shardmesh.common.grpc.Wire;
+import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.proto.v1.GetChunkRequest;
 import io.shardmesh.proto.v1.GetChunkResponse;
 import io.shardmesh.proto.v1.HasChunksRequest;
@@ -20,24 +20,34 @@ import io.shardmesh.proto.v1.PutChunkResponse;
 import io.shardmesh.proto.v1.ReactorChunksGrpc;
 import io.shardmesh.proto.v1.UnpinRequest;
 import io.shardmesh.proto.v1.UnpinResponse;
-import io.shardmesh.server.chunk.ChunkService;
+import io.shardmesh.server.chunk.ChunkReads;
 import io.shardmesh.server.chunk.ChunkUpload;
+import io.shardmesh.server.chunk.ChunkUploads;
+import io.shardmesh.server.chunk.Pins;
 import java.util.Optional;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** {@code shardmesh.v1.Chunks} over {@link ChunkService}. */
+/** {@code shardmesh.v1.Chunks} over the chunk feature's reads, uploads and pins. */
 public final class ChunksGrpcService extends ReactorChunksGrpc.ChunksImplBase {
 
-    private final ChunkService chunks;
+    private static final HeaderThenData<PutChunkRequest, PutChunkHeader> UPLOAD = new HeaderThenData<>("PutChunk",
+            PutChunkRequest::hasHeader, PutChunkRequest::getHeader,
+            r -> r.getKindCase() == PutChunkRequest.KindCase.DATA ? r.getData().asReadOnlyByteBuffer() : null);
 
-    public ChunksGrpcService(ChunkService chunks) {
-        this.chunks = requireNonNull(chunks, "chunks");
+    private final ChunkReads reads;
+    private final ChunkUploads uploads;
+    private final Pins pins;
+
+    public ChunksGrpcService(ChunkReads reads, ChunkUploads uploads, Pins pins) {
+        this.reads = requireNonNull(reads, "reads");
+        this.uploads = requireNonNull(uploads, "uploads");
+        this.pins = requireNonNull(pins, "pins");
     }
 
     @Override
     public Flux<GetChunkResponse> getChunk(GetChunkRequest request) {
-        return Flux.defer(() -> chunks.read(Wire.contentId(request.getChunkId(), "chunk_id"),
+        return Flux.defer(() -> reads.read(Wire.contentId(request.getChunkId(), "chunk_id"),
                         request.getOffset(), request.getLength()))
                 .map(f -> GetChunkResponse.newBuilder()
                         .setData(UnsafeByteOperations.unsafeWrap(f.data()))
@@ -48,27 +58,12 @@ public final class ChunksGrpcService extends ReactorChunksGrpc.ChunksImplBase {
 
     @Override
     public Mono<PutChunkResponse> putChunk(Flux<PutChunkRequest> requests) {
-        return requests.switchOnFirst((first, all) -> {
-            if (!first.hasValue()) {
-                return first.isOnError() ? Flux.error(first.getThrowable())
-                        : Flux.error(MeshException.invalidArgument("PutChunk stream ended before its header"));
-            }
-            PutChunkRequest head = first.get();
-            if (!head.hasHeader()) {
-                return Flux.error(MeshException.invalidArgument("the first PutChunk message must be a header"));
-            }
-            ChunkUpload upload = upload(head.getHeader());
-            return chunks.write(upload, all.skip(1).map(r -> {
-                if (r.getKindCase() != PutChunkRequest.KindCase.DATA) {
-                    throw MeshException.invalidArgument("after the header, PutChunk messages must be data frames");
-                }
-                return r.getData().asReadOnlyByteBuffer();
-            })).flux();
-        }).single().map(r -> PutChunkResponse.newBuilder()
-                .setChunkId(r.chunkId().hex())
-                .setSize(r.size())
-                .setAlreadyPresent(r.alreadyPresent())
-                .build());
+        return UPLOAD.handle(requests, (header, frames) -> uploads.write(upload(header), frames))
+                .map(r -> PutChunkResponse.newBuilder()
+                        .setChunkId(r.chunkId().hex())
+                        .setSize(r.size())
+                        .setAlreadyPresent(r.alreadyPresent())
+                        .build());
     }
 
     private static ChunkUpload upload(PutChunkHeader h) {
@@ -82,15 +77,15 @@ public final class ChunksGrpcService extends ReactorChunksGrpc.ChunksImplBase {
 
     @Override
     public Mono<HasChunksResponse> hasChunks(HasChunksRequest request) {
-        return Mono.defer(() -> chunks.has(Wire.contentIds(request.getChunkIdsList(), "chunk_ids", chunks.config().maxBatch())))
+        return Mono.defer(() -> reads.has(Wire.contentIds(request.getChunkIdsList(), "chunk_ids", ProtocolLimits.MAX_BATCH_IDS)))
                 .map(held -> HasChunksResponse.newBuilder().addAllHeldChunkIds(Wire.hex(held)).build());
     }
 
     @Override
     public Mono<PinResponse> pin(PinRequest request) {
-        return Mono.defer(() -> chunks.pin(
+        return Mono.defer(() -> pins.pin(
                         Wire.contentId(request.getFileId(), "file_id"),
-                        Wire.contentIds(request.getChunkIdsList(), "chunk_ids", chunks.config().maxBatch()),
+                        Wire.contentIds(request.getChunkIdsList(), "chunk_ids", ProtocolLimits.MAX_BATCH_IDS),
                         Wire.ownerProof(request.hasOwner(), request.getOwner(), "owner")))
                 .map(r -> PinResponse.newBuilder()
                         .setPinnedCount(r.pinned())
@@ -100,9 +95,9 @@ public final class ChunksGrpcService extends ReactorChunksGrpc.ChunksImplBase {
 
     @Override
     public Mono<UnpinResponse> unpin(UnpinRequest request) {
-        return Mono.defer(() -> chunks.unpin(
+        return Mono.defer(() -> pins.unpin(
                         Wire.contentId(request.getFileId(), "file_id"),
-                        Wire.contentIds(request.getChunkIdsList(), "chunk_ids", chunks.config().maxBatch()),
+                        Wire.contentIds(request.getChunkIdsList(), "chunk_ids", ProtocolLimits.MAX_BATCH_IDS),
                         Wire.ownerProof(request.hasOwner(), request.getOwner(), "owner")))
                 .map(n -> UnpinResponse.newBuilder().setUnpinnedCount(n).build());
     }

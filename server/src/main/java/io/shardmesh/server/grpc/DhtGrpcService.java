@@ -4,9 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.DhtRecord;
-import io.shardmesh.common.dht.Kademlia;
+import io.shardmesh.common.dht.KademliaResponder;
+import io.shardmesh.common.dht.RecordCodec;
 import io.shardmesh.common.error.MeshException;
-import io.shardmesh.common.grpc.RecordCodec;
 import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.proto.v1.FindNodeRequest;
@@ -28,9 +28,9 @@ public final class DhtGrpcService extends ReactorDhtGrpc.DhtImplBase {
     /** FindValue answers stay well under the message limit; the rest is flagged truncated. */
     static final int MAX_RECORD_BYTES_PER_REPLY = 900 * 1024;
 
-    private final Kademlia kademlia;
+    private final KademliaResponder kademlia;
 
-    public DhtGrpcService(Kademlia kademlia) {
+    public DhtGrpcService(KademliaResponder kademlia) {
         this.kademlia = requireNonNull(kademlia, "kademlia");
     }
 

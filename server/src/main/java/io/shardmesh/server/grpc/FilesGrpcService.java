@@ -7,32 +7,33 @@ import io.grpc.CallOptions;
 import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.error.MeshException;
-import io.shardmesh.common.grpc.ManifestCodec;
 import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.grpc.StreamFlow;
 import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.manifest.Manifest;
+import io.shardmesh.common.manifest.ManifestCodec;
+import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.common.transfer.FilePut;
+import io.shardmesh.common.transfer.TransferConfig;
 import io.shardmesh.proto.v1.DeleteRequest;
 import io.shardmesh.proto.v1.DeleteResponse;
-import io.shardmesh.proto.v1.ListRequest;
-import io.shardmesh.proto.v1.ListResponse;
-import io.shardmesh.server.files.FilesService;
-import io.shardmesh.server.files.ManifestIndex;
-import io.shardmesh.common.transfer.TransferConfig;
 import io.shardmesh.proto.v1.FileEntry;
 import io.shardmesh.proto.v1.FilesGetRequest;
 import io.shardmesh.proto.v1.FilesGetResponse;
 import io.shardmesh.proto.v1.FilesPutHeader;
 import io.shardmesh.proto.v1.FilesPutRequest;
 import io.shardmesh.proto.v1.FilesPutResponse;
+import io.shardmesh.proto.v1.ListRequest;
+import io.shardmesh.proto.v1.ListResponse;
 import io.shardmesh.proto.v1.ReactorFilesGrpc;
 import io.shardmesh.proto.v1.ShardShares;
 import io.shardmesh.proto.v1.StatRequest;
 import io.shardmesh.proto.v1.StatResponse;
 import io.shardmesh.proto.v1.StripeShares;
+import io.shardmesh.server.files.FilesService;
+import io.shardmesh.server.files.ManifestIndex;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,11 +45,15 @@ import reactor.core.publisher.Mono;
 public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
 
     /** Frames of Files.Get. */
-    static final int FRAME_BYTES = 1 << 20;
+    static final int FRAME_BYTES = ProtocolLimits.FILE_FRAME_BYTES;
 
     /** Files.List page sizes. */
     static final int DEFAULT_PAGE = 100;
     static final int MAX_PAGE = 1000;
+
+    private static final HeaderThenData<FilesPutRequest, FilesPutHeader> UPLOAD = new HeaderThenData<>("Files.Put",
+            FilesPutRequest::hasHeader, FilesPutRequest::getHeader,
+            r -> r.getKindCase() == FilesPutRequest.KindCase.DATA ? r.getData().asReadOnlyByteBuffer() : null);
 
     private final FilesService files;
 
@@ -58,23 +63,7 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
 
     @Override
     public Mono<FilesPutResponse> put(Flux<FilesPutRequest> requests) {
-        return requests.switchOnFirst((first, all) -> {
-            if (!first.hasValue()) {
-                return first.isOnError() ? Flux.error(first.getThrowable())
-                        : Flux.error(MeshException.invalidArgument("Files.Put stream ended before its header"));
-            }
-            if (!first.get().hasHeader()) {
-                return Flux.error(MeshException.invalidArgument("the first Files.Put message must be a header"));
-            }
-            FilePut.Options options = options(first.get().getHeader());
-            Flux<ByteBuffer> data = all.skip(1).map(r -> {
-                if (r.getKindCase() != FilesPutRequest.KindCase.DATA) {
-                    throw MeshException.invalidArgument("after the header, Files.Put messages must be data frames");
-                }
-                return r.getData().asReadOnlyByteBuffer();
-            });
-            return files.put(options, data).flux();
-        }).single().map(r -> {
+        return UPLOAD.handle(requests, (header, data) -> files.put(options(header), data)).map(r -> {
             FilesPutResponse.Builder b = FilesPutResponse.newBuilder()
                     .setFileId(r.fileId().hex())
                     .setSize(r.manifest().size())

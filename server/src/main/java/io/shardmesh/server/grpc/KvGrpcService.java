@@ -10,32 +10,32 @@ import io.shardmesh.proto.v1.KvGetResponse;
 import io.shardmesh.proto.v1.KvPutRequest;
 import io.shardmesh.proto.v1.KvPutResponse;
 import io.shardmesh.proto.v1.ReactorKvGrpc;
-import io.shardmesh.server.dht.DhtService;
+import io.shardmesh.server.dht.KeyValues;
 import java.time.Duration;
 import reactor.core.publisher.Mono;
 
 /** {@code shardmesh.v1.Kv} over {@link DhtService}. */
 public final class KvGrpcService extends ReactorKvGrpc.KvImplBase {
 
-    private final DhtService dht;
+    private final KeyValues kv;
 
-    public KvGrpcService(DhtService dht) {
-        this.dht = requireNonNull(dht, "dht");
+    public KvGrpcService(KeyValues kv) {
+        this.kv = requireNonNull(kv, "kv");
     }
 
     @Override
     public Mono<KvPutResponse> put(KvPutRequest request) {
-        return Mono.defer(() -> dht.kvPut(request.getKey(), request.getValue().toByteArray(),
+        return Mono.defer(() -> kv.put(request.getKey(), request.getValue().toByteArray(),
                         Duration.ofSeconds(request.getTtlSeconds())))
                 .map(n -> KvPutResponse.newBuilder()
-                        .setDhtKey(DhtService.kvKey(request.getKey()).hex())
+                        .setDhtKey(KeyValues.dhtKey(request.getKey()).hex())
                         .setStoredCount(n)
                         .build());
     }
 
     @Override
     public Mono<KvGetResponse> get(KvGetRequest request) {
-        return Mono.defer(() -> dht.kvGet(request.getKey())).map(r -> KvGetResponse.newBuilder()
+        return Mono.defer(() -> kv.get(request.getKey())).map(r -> KvGetResponse.newBuilder()
                 .setValue(ByteString.copyFrom(((DhtRecord.Value) r.payload()).bytes()))
                 .setDhtKey(r.key().hex())
                 .setPublisherId(r.publisherId().hex())

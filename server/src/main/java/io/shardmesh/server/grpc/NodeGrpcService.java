@@ -3,8 +3,10 @@ package io.shardmesh.server.grpc;
 import static java.util.Objects.requireNonNull;
 
 import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.dht.KademliaResponder;
 import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.grpc.Wire;
+import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.proto.v1.BucketInfo;
 import io.shardmesh.proto.v1.ExchangePeersRequest;
 import io.shardmesh.proto.v1.ExchangePeersResponse;
@@ -17,32 +19,30 @@ import io.shardmesh.proto.v1.PeerStatus;
 import io.shardmesh.proto.v1.ReactorNodeGrpc;
 import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.proto.v1.StatusResponse;
-import io.shardmesh.server.dht.DhtService;
 import io.shardmesh.server.dht.PeerView;
-import io.shardmesh.server.node.NodeStatus;
+import io.shardmesh.server.dht.Peers;
+import io.shardmesh.server.status.StatusSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 
 /** {@code shardmesh.v1.Node}. */
 public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
 
-    /** Contacts accepted from one ExchangePeers call. */
-    static final int MAX_EXCHANGED_PEERS = 64;
+    private final StatusSource status;
+    private final Peers peers;
+    private final KademliaResponder kademlia;
 
-    private final Supplier<Mono<NodeStatus>> status;
-    private final DhtService dht;
-
-    public NodeGrpcService(Supplier<Mono<NodeStatus>> status, DhtService dht) {
+    public NodeGrpcService(StatusSource status, Peers peers, KademliaResponder kademlia) {
         this.status = requireNonNull(status, "status");
-        this.dht = requireNonNull(dht, "dht");
+        this.peers = requireNonNull(peers, "peers");
+        this.kademlia = requireNonNull(kademlia, "kademlia");
     }
 
     @Override
     public Mono<StatusResponse> status(StatusRequest request) {
-        return Mono.defer(status).map(s -> {
+        return Mono.defer(status::status).map(s -> {
             StatusResponse.Builder b = StatusResponse.newBuilder()
                     .setSelf(Wire.contact(s.self()))
                     .setListenAddress(s.listenAddress())
@@ -63,9 +63,9 @@ public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
 
     @Override
     public Mono<ListPeersResponse> listPeers(ListPeersRequest request) {
-        return dht.peers().map(peers -> {
+        return peers.list().map(list -> {
             ListPeersResponse.Builder b = ListPeersResponse.newBuilder();
-            for (PeerView p : peers) {
+            for (PeerView p : list) {
                 b.addPeers(PeerInfo.newBuilder()
                         .setContact(Wire.contact(p.contact()))
                         .setStatus(switch (p.status()) {
@@ -87,7 +87,7 @@ public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
         return Mono.fromSupplier(() -> {
             List<Contact> theirs = new ArrayList<>();
             for (var c : request.getPeersList()) {
-                if (theirs.size() >= MAX_EXCHANGED_PEERS) {
+                if (theirs.size() >= ProtocolLimits.MAX_GOSSIP_PEERS) {
                     break;
                 }
                 try {
@@ -96,7 +96,7 @@ public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
                     // A junk entry is skipped; gossip is best effort.
                 }
             }
-            List<Contact> ours = dht.kademlia().onExchangePeers(
+            List<Contact> ours = kademlia.onExchangePeers(
                     DhtGrpcService.sender(request.hasSender(), request.getSender()), theirs);
             ExchangePeersResponse.Builder b = ExchangePeersResponse.newBuilder();
             ours.forEach(c -> b.addPeers(Wire.contact(c)));
@@ -106,7 +106,7 @@ public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
 
     @Override
     public Mono<ForgetStalePeersResponse> forgetStalePeers(ForgetStalePeersRequest request) {
-        return Mono.defer(() -> dht.forgetStale(Duration.ofSeconds(request.getOlderThanSeconds())))
+        return Mono.defer(() -> peers.forgetStale(Duration.ofSeconds(request.getOlderThanSeconds())))
                 .map(gone -> {
                     ForgetStalePeersResponse.Builder b = ForgetStalePeersResponse.newBuilder();
                     gone.forEach(c -> b.addForgotten(Wire.contact(c)));

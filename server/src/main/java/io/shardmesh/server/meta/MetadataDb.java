@@ -1,21 +1,15 @@
 package io.shardmesh.server.meta;
 
 import io.shardmesh.common.error.MeshException;
-import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.log.NodeLog;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.slf4j.Logger;
 
 /**
@@ -102,157 +96,12 @@ public final class MetadataDb implements AutoCloseable {
         }
     }
 
-    // ---- pins ----
-
-    /** Records that {@code owner} pinned {@code chunks} as part of {@code fileId}. */
-    public synchronized void addPins(ContentId fileId, NodeId owner, Collection<ContentId> chunks, long nowUnixMs) {
-        update("add pins", () -> inTransaction(() -> {
-            try (PreparedStatement p = connection.prepareStatement(
-                    "INSERT OR IGNORE INTO pins(file_id, chunk_id, owner_id, pinned_at) VALUES (?, ?, ?, ?)")) {
-                for (ContentId chunk : chunks) {
-                    p.setString(1, fileId.hex());
-                    p.setString(2, chunk.hex());
-                    p.setString(3, owner.hex());
-                    p.setLong(4, nowUnixMs);
-                    p.addBatch();
-                }
-                p.executeBatch();
-            }
-            return null;
-        }));
-    }
-
-    /**
-     * Removes {@code owner}'s pins of {@code fileId}: only on {@code chunks}, or all of them when
-     * {@code chunks} is empty.
-     *
-     * @return how many pins were removed
-     */
-    public synchronized int removePins(ContentId fileId, NodeId owner, Collection<ContentId> chunks) {
-        return update("remove pins", () -> inTransaction(() -> {
-            if (chunks.isEmpty()) {
-                try (PreparedStatement p = connection.prepareStatement(
-                        "DELETE FROM pins WHERE file_id = ? AND owner_id = ?")) {
-                    p.setString(1, fileId.hex());
-                    p.setString(2, owner.hex());
-                    return p.executeUpdate();
-                }
-            }
-            int removed = 0;
-            try (PreparedStatement p = connection.prepareStatement(
-                    "DELETE FROM pins WHERE file_id = ? AND owner_id = ? AND chunk_id = ?")) {
-                for (ContentId chunk : chunks) {
-                    p.setString(1, fileId.hex());
-                    p.setString(2, owner.hex());
-                    p.setString(3, chunk.hex());
-                    removed += p.executeUpdate();
-                }
-            }
-            return removed;
-        }));
-    }
-
-    /** The owners that pinned anything under {@code fileId}. */
-    public synchronized Set<NodeId> pinOwners(ContentId fileId) {
-        return query("read pin owners", () -> {
-            Set<NodeId> owners = new HashSet<>();
-            try (PreparedStatement p = connection.prepareStatement("SELECT DISTINCT owner_id FROM pins WHERE file_id = ?")) {
-                p.setString(1, fileId.hex());
-                try (ResultSet rs = p.executeQuery()) {
-                    while (rs.next()) {
-                        owners.add(NodeId.fromHex(rs.getString(1)));
-                    }
-                }
-            }
-            return owners;
-        });
-    }
-
-    /** Whether any pin references {@code chunk}. */
-    public synchronized boolean isPinned(ContentId chunk) {
-        return query("read pin", () -> {
-            try (PreparedStatement p = connection.prepareStatement("SELECT 1 FROM pins WHERE chunk_id = ? LIMIT 1")) {
-                p.setString(1, chunk.hex());
-                try (ResultSet rs = p.executeQuery()) {
-                    return rs.next();
-                }
-            }
-        });
-    }
-
-    /** Every chunk id that some pin references. */
-    public synchronized Set<ContentId> pinnedChunks() {
-        return query("read pinned chunks", () -> {
-            Set<ContentId> out = new HashSet<>();
-            try (Statement s = connection.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT DISTINCT chunk_id FROM pins")) {
-                while (rs.next()) {
-                    out.add(ContentId.fromHex(rs.getString(1)));
-                }
-            }
-            return out;
-        });
-    }
-
-    /** How many distinct files have pins here. */
-    public synchronized long pinnedFileCount() {
-        return query("count pinned files", () -> {
-            try (Statement s = connection.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT COUNT(DISTINCT file_id) FROM pins")) {
-                return rs.next() ? rs.getLong(1) : 0L;
-            }
-        });
-    }
-
-    /** The chunk ids pinned under {@code fileId}, by any owner. */
-    public synchronized List<ContentId> chunksOf(ContentId fileId) {
-        return query("read file pins", () -> {
-            List<ContentId> out = new ArrayList<>();
-            try (PreparedStatement p = connection.prepareStatement(
-                    "SELECT DISTINCT chunk_id FROM pins WHERE file_id = ? ORDER BY chunk_id")) {
-                p.setString(1, fileId.hex());
-                try (ResultSet rs = p.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(ContentId.fromHex(rs.getString(1)));
-                    }
-                }
-            }
-            return out;
-        });
-    }
-
-    // ---- settings ----
-
-    /** A stored setting, or null. */
-    public synchronized String setting(String key) {
-        return query("read setting", () -> {
-            try (PreparedStatement p = connection.prepareStatement("SELECT value FROM settings WHERE key = ?")) {
-                p.setString(1, key);
-                try (ResultSet rs = p.executeQuery()) {
-                    return rs.next() ? rs.getString(1) : null;
-                }
-            }
-        });
-    }
-
-    /** Stores a setting. */
-    public synchronized void setSetting(String key, String value) {
-        update("write setting", () -> {
-            try (PreparedStatement p = connection.prepareStatement(
-                    "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {
-                p.setString(1, key);
-                p.setString(2, value);
-                return p.executeUpdate();
-            }
-        });
-    }
-
-    /** For the feature stores of later packages: runs {@code work} on the connection under the lock. */
+    /** For the typed stores of the feature packages: runs {@code work} on the connection under the lock. */
     public synchronized <T> T withConnection(String what, SqlWork<T> work) {
         return query(what, () -> work.run(connection));
     }
 
-    /** For the feature stores: runs {@code work} in one transaction under the lock. */
+    /** For the typed stores of the feature packages: runs {@code work} in one transaction under the lock. */
     public synchronized <T> T inTransaction(String what, SqlWork<T> work) {
         return update(what, () -> inTransaction(() -> work.run(connection)));
     }

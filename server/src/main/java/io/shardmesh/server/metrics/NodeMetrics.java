@@ -1,30 +1,21 @@
 package io.shardmesh.server.metrics;
 
-import io.grpc.Context;
-import io.grpc.Deadline;
-import io.grpc.ForwardingServerCall;
-import io.grpc.ForwardingServerCallListener;
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.shardmesh.server.node.NodeStatus;
+import io.shardmesh.server.status.NodeStatus;
+import io.shardmesh.server.status.StatusSource;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
  * One node's metrics, in a registry of its own (several nodes may share a process): every gRPC
- * call by method and status code with its latency, the store, the DHT, and the JVM. Served over
+ * call by method and status code with its latency (counted by the gRPC edge through
+ * {@link #callFinished}), the store, the DHT, and the JVM. Served over
  * HTTP at {@code /metrics} in the Prometheus text format when the node is given {@code --metrics}.
  */
 public final class NodeMetrics {
@@ -34,10 +25,10 @@ public final class NodeMetrics {
     private final Histogram latency;
 
     /**
-     * @param status a snapshot of the node, taken once per scrape; it may block (scrapes run on
-     *     the HTTP server's own thread, never on an event loop)
+     * @param status the node's status, read once per scrape (scrapes run on the HTTP server's
+     *     own thread, never on an event loop, so waiting for it there is fine)
      */
-    public NodeMetrics(Supplier<NodeStatus> status) {
+    public NodeMetrics(StatusSource status) {
         calls = Counter.builder().name("shardmesh_grpc_server_handled_total")
                 .help("gRPC calls this node answered, by method and status code.")
                 .labelNames("method", "code").register(registry);
@@ -64,42 +55,12 @@ public final class NodeMetrics {
     }
 
     /**
-     * Counts and times every call: by the status it closed with, or, for calls that end without
-     * one (the client cancelled, or the deadline passed), CANCELLED or DEADLINE_EXCEEDED.
+     * Counts one finished call and its latency. {@code code} is the status it closed with, or
+     * CANCELLED or DEADLINE_EXCEEDED for calls that ended without one.
      */
-    public ServerInterceptor interceptor() {
-        return new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                    ServerCallHandler<Q, R> next) {
-                String method = call.getMethodDescriptor().getFullMethodName();
-                long start = System.nanoTime();
-                Deadline deadline = Context.current().getDeadline();
-                AtomicBoolean counted = new AtomicBoolean();
-                ServerCall.Listener<Q> listener = next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-                    @Override
-                    public void close(Status status, Metadata trailers) {
-                        record(method, status.getCode(), start, counted);
-                        super.close(status, trailers);
-                    }
-                }, headers);
-                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
-                    @Override
-                    public void onCancel() {
-                        record(method, deadline != null && deadline.isExpired() ? Status.Code.DEADLINE_EXCEEDED
-                                : Status.Code.CANCELLED, start, counted);
-                        super.onCancel();
-                    }
-                };
-            }
-        };
-    }
-
-    private void record(String method, Status.Code code, long startNanos, AtomicBoolean counted) {
-        if (counted.compareAndSet(false, true)) {
-            calls.labelValues(method, code.name()).inc();
-            latency.labelValues(method).observe((System.nanoTime() - startNanos) / 1e9);
-        }
+    public void callFinished(String method, String code, long nanos) {
+        calls.labelValues(method, code).inc();
+        latency.labelValues(method).observe(nanos / 1e9);
     }
 
     /** Serves {@code /metrics} on {@code host:port} (port 0: the OS picks). */
@@ -115,18 +76,19 @@ public final class NodeMetrics {
     /** One status per scrape, not one per gauge. */
     private static final class Snapshot {
         private static final long MAX_AGE_NANOS = Duration.ofMillis(500).toNanos();
-        private final Supplier<NodeStatus> source;
+        private static final Duration STATUS_DEADLINE = Duration.ofSeconds(5);
+        private final StatusSource source;
         private NodeStatus last;
         private long takenAt;
 
-        Snapshot(Supplier<NodeStatus> source) {
+        Snapshot(StatusSource source) {
             this.source = source;
         }
 
         synchronized NodeStatus get() {
             long now = System.nanoTime();
             if (last == null || now - takenAt > MAX_AGE_NANOS) {
-                last = source.get();
+                last = source.status().block(STATUS_DEADLINE);
                 takenAt = now;
             }
             return last;

@@ -1,5 +1,8 @@
 package io.shardmesh.server.node;
 
+import io.shardmesh.common.cli.HostPortConverter;
+import io.shardmesh.common.cli.LogOptions;
+import io.shardmesh.common.cli.SizeConverter;
 import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.units.Sizes;
@@ -10,12 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code shardmesh node}: runs one node in the foreground until SIGTERM or Ctrl-C. */
 @Command(name = "node", mixinStandardHelpOptions = true, versionProvider = NodeCommand.Version.class,
@@ -41,7 +44,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Mixin
     LogOptions log;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7070",
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = NodeConfig.DEFAULT_LISTEN_ADDRESS,
             converter = HostPortConverter.class,
             description = "Address to serve gRPC on; port 0 lets the OS pick (default: ${DEFAULT-VALUE}).")
     HostPort listen;
@@ -81,21 +84,17 @@ public final class NodeCommand implements Callable<Integer> {
         SERVER_CALL_LOG.setLevel(java.util.logging.Level.SEVERE);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ShardmeshNode.Builder b = ShardmeshNode.builder(dataDir)
-                .listen(listen.host(), listen.port())
-                .maxStorageBytes(maxStorage)
-                .bootstrap(bootstrap);
+        NodeBuilder b = ShardmeshNode.builder(dataDir);
         try {
-            b.chunkConfig(ChunkConfig.defaults().withGcGrace(java.time.Duration.ofSeconds(gcGraceSeconds))
-                    .withGcInterval(java.time.Duration.ofSeconds(gcIntervalSeconds)));
+            b.configure(c -> {
+                NodeConfig n = c.withListen(listen).withMaxStorageBytes(maxStorage).withBootstrap(bootstrap)
+                        .withChunks(c.chunks().withGcGrace(java.time.Duration.ofSeconds(gcGraceSeconds))
+                                .withGcInterval(java.time.Duration.ofSeconds(gcIntervalSeconds)));
+                n = advertise == null ? n : n.withAdvertise(advertise);
+                return metrics == null ? n : n.withMetrics(metrics);
+            });
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
-        if (advertise != null) {
-            b.advertise(advertise.host(), advertise.port());
-        }
-        if (metrics != null) {
-            b.metrics(metrics);
         }
         ShardmeshNode node;
         try {
@@ -121,30 +120,6 @@ public final class NodeCommand implements Callable<Integer> {
         node.awaitTermination();
         stopped.await();
         return 0;
-    }
-
-    /** Parses HOST:PORT options. */
-    public static final class HostPortConverter implements CommandLine.ITypeConverter<HostPort> {
-        @Override
-        public HostPort convert(String value) {
-            try {
-                return HostPort.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    /** Parses sizes like 10GiB. */
-    public static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
-        @Override
-        public Long convert(String value) {
-            try {
-                return Sizes.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
     }
 
     /** Prints the version. */

@@ -1,5 +1,6 @@
 package io.shardmesh.server.node;
 
+import io.shardmesh.common.cli.LogOptions;
 import picocli.CommandLine;
 
 /** {@code java -cp ... io.shardmesh.server.node.NodeMain --listen ... --data-dir ...}: one node. */

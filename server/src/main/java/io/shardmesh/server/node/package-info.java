@@ -1,6 +1,8 @@
 /**
  * The composition root: {@link io.shardmesh.server.node.ShardmeshNode} wires identity, storage,
- * features and gRPC services into a running node; {@link io.shardmesh.server.node.NodeCommand}
- * runs one from the command line.
+ * the features and the gRPC server into a running node from one
+ * {@link io.shardmesh.server.node.NodeConfig}; {@link io.shardmesh.server.node.NodeBuilder}
+ * holds the settings and the seams tests replace; {@link io.shardmesh.server.node.NodeCommand}
+ * runs a node from the command line.
  */
 package io.shardmesh.server.node;

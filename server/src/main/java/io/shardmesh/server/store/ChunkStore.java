@@ -5,7 +5,6 @@ import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.log.NodeLog;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
 
@@ -59,16 +58,10 @@ public interface ChunkStore extends AutoCloseable {
      */
     ChunkWriter beginWrite(ContentId id, long size);
 
-    /** When the chunk arrived (or was last re-uploaded), if it is stored. */
-    java.util.Optional<java.time.Instant> storedAt(ContentId id);
-
-    /** Sets a stored chunk's arrival time to now, restarting its garbage-collection grace period. */
-    void touch(ContentId id);
-
     /** Deletes a chunk; false if it was not there. */
     boolean delete(ContentId id);
 
-    /** Calls {@code visitor} for every stored chunk, with its size and arrival time. */
+    /** Calls {@code visitor} for every stored chunk, with its size. */
     void forEach(Consumer<StoredChunk> visitor);
 
     /** Count, bytes and quota. */
@@ -81,7 +74,7 @@ public interface ChunkStore extends AutoCloseable {
     void close();
 
     /** A chunk on disk. */
-    record StoredChunk(ContentId id, long size, Instant storedAt) {
+    record StoredChunk(ContentId id, long size) {
     }
 
     /** What the store holds. */

@@ -16,9 +16,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -193,28 +190,6 @@ final class DiskChunkStore implements ChunkStore {
     }
 
     @Override
-    public java.util.Optional<Instant> storedAt(ContentId id) {
-        try {
-            return java.util.Optional.of(Files.getLastModifiedTime(pathOf(id)).toInstant());
-        } catch (NoSuchFileException e) {
-            return java.util.Optional.empty();
-        } catch (IOException e) {
-            throw io("read the time of chunk " + id, e);
-        }
-    }
-
-    @Override
-    public void touch(ContentId id) {
-        try {
-            Files.setLastModifiedTime(pathOf(id), FileTime.from(Instant.now()));
-        } catch (NoSuchFileException e) {
-            // Collected in the meantime: the caller sees it as absent on its next look.
-        } catch (IOException e) {
-            throw io("touch chunk " + id, e);
-        }
-    }
-
-    @Override
     public boolean delete(ContentId id) {
         Path p = pathOf(id);
         try {
@@ -268,8 +243,7 @@ final class DiskChunkStore implements ChunkStore {
             return;
         }
         try {
-            BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-            visitor.accept(new StoredChunk(id, a.size(), a.lastModifiedTime().toInstant()));
+            visitor.accept(new StoredChunk(id, Files.size(f)));
         } catch (NoSuchFileException e) {
             // Deleted while listing.
         }
@@ -296,7 +270,8 @@ final class DiskChunkStore implements ChunkStore {
         Path p = pathOf(id);
         try {
             long size = Files.size(p);
-            Path target = quarantineDir.resolve(id.hex() + "." + System.currentTimeMillis());
+            // A random suffix keeps every quarantined copy, however often the same id goes bad.
+            Path target = quarantineDir.resolve(id.hex() + "." + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
             Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
             synchronized (accounting) {
                 storedBytes -= size;
@@ -456,7 +431,6 @@ final class DiskChunkStore implements ChunkStore {
                     // same chunk exactly one wins, and a reader never sees a partial file.
                     Files.createLink(target, tmp);
                 } catch (FileAlreadyExistsException e) {
-                    touch(id);
                     return false;
                 }
                 fsyncDirectory(target.getParent());

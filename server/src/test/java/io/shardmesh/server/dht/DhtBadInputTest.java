@@ -9,9 +9,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.dht.Contact;
-import io.shardmesh.common.dht.DhtConfig;
 import io.shardmesh.common.dht.DhtRecord;
-import io.shardmesh.common.grpc.RecordCodec;
+import io.shardmesh.common.dht.KademliaConfig;
+import io.shardmesh.common.dht.RecordCodec;
 import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.proto.v1.DhtGrpc;
@@ -47,7 +47,7 @@ class DhtBadInputTest {
     @BeforeEach
     void start() {
         mesh = new InProcessMesh(dir);
-        node = mesh.start(DhtSettings.defaults().withKademlia(DhtConfig.defaults().withRecordLimits(64 * 1024, 5, 1000)));
+        node = mesh.start(DhtConfig.defaults().withKademlia(KademliaConfig.defaults().withRecordLimits(64 * 1024, 5, 1000)));
         channel = mesh.clientChannel(node);
         dht = DhtGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
@@ -111,7 +111,7 @@ class DhtBadInputTest {
             assertStatus(() -> store(DhtRecord.sign(stranger, ContentId.random(), new DhtRecord.Value(new byte[1]),
                     System.currentTimeMillis(), Duration.ofHours(1))), Status.Code.RESOURCE_EXHAUSTED, "already has 5 records");
         }
-        assertThat(node.dht().recordCount().block(Duration.ofSeconds(5))).isEqualTo(5);
+        assertThat(node.status().block(Duration.ofSeconds(5)).dhtRecords()).isEqualTo(5);
         // Another publisher is not affected by the first one's flood.
         assertThat(store(DhtRecord.sign(NodeKey.generate(), ContentId.random(), new DhtRecord.Value(new byte[1]),
                 System.currentTimeMillis(), Duration.ofHours(1))).getStored()).isTrue();

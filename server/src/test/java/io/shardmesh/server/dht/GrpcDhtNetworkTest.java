@@ -1,9 +1,10 @@
 package io.shardmesh.server.dht;
 
 import io.shardmesh.common.crypto.NodeKey;
-import io.shardmesh.common.dht.DhtConfig;
+import io.shardmesh.common.crypto.NodeKeyFile;
 import io.shardmesh.common.dht.DhtNetworkSuite;
 import io.shardmesh.common.dht.Kademlia;
+import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.server.node.ShardmeshNode;
 import io.shardmesh.server.testing.InProcessMesh;
@@ -20,9 +21,9 @@ class GrpcDhtNetworkTest extends DhtNetworkSuite {
     Path dir;
 
     @Override
-    protected DhtConfig config() {
+    protected KademliaConfig config() {
         // Shorter deadlines than the 5 s default: a silently dead node costs a lookup this much.
-        return DhtConfig.defaults().withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(20));
+        return KademliaConfig.defaults().withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(20));
     }
 
     @Override
@@ -36,15 +37,15 @@ class GrpcDhtNetworkTest extends DhtNetworkSuite {
     }
 
     @Override
-    protected Network newNetwork(DhtConfig config) {
+    protected Network newNetwork(KademliaConfig config) {
         InProcessMesh mesh = new InProcessMesh(dir);
-        DhtSettings settings = DhtSettings.defaults().withKademlia(config);
+        DhtConfig settings = DhtConfig.defaults().withKademlia(config);
         List<Member> members = new ArrayList<>();
         return new Network() {
             @Override
             public Member add(List<HostPort> bootstrap) {
                 ShardmeshNode node = mesh.start(settings);
-                node.dht().kademlia().join(List.of(), bootstrap).block(Duration.ofSeconds(60));
+                node.kademlia().join(List.of(), bootstrap).block(Duration.ofSeconds(60));
                 Member m = new Keyed(node, mesh);
                 members.add(m);
                 return m;
@@ -64,13 +65,13 @@ class GrpcDhtNetworkTest extends DhtNetworkSuite {
 
     @Override
     protected NodeKey keyOf(Member m) {
-        return ((Keyed) m).node.key();
+        return NodeKeyFile.loadOrCreate(((Keyed) m).node.config().dataDir());
     }
 
     private record Keyed(ShardmeshNode node, InProcessMesh mesh) implements Member {
         @Override
         public Kademlia kademlia() {
-            return node.dht().kademlia();
+            return node.kademlia();
         }
 
         @Override

@@ -41,15 +41,15 @@ class KvAndPeersTest {
     @BeforeEach
     void start() {
         mesh = new InProcessMesh(dir);
-        DhtSettings s = DhtSettings.defaults();
+        DhtConfig s = DhtConfig.defaults();
         n1 = mesh.start(s);
         n2 = mesh.start(s);
-        n2.dht().kademlia().join(List.of(), List.of(InProcessMesh.address(n1))).block(Duration.ofSeconds(30));
+        n2.kademlia().join(List.of(), List.of(InProcessMesh.address(n1))).block(Duration.ofSeconds(30));
         n3 = mesh.start(s);
-        n3.dht().kademlia().join(List.of(), List.of(InProcessMesh.address(n2))).block(Duration.ofSeconds(30));
+        n3.kademlia().join(List.of(), List.of(InProcessMesh.address(n2))).block(Duration.ofSeconds(30));
         // Callers are added only once a ping to their claimed address answers: that is async.
         Await.until("every node to know the others", Duration.ofSeconds(20), () -> List.of(n1, n2, n3).stream()
-                .allMatch(n -> n.dht().kademlia().table().size() == 2));
+                .allMatch(n -> n.kademlia().table().size() == 2));
     }
 
     @AfterEach
@@ -71,7 +71,7 @@ class KvAndPeersTest {
         var put = withChannel(n1, ch -> KvGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .put(KvPutRequest.newBuilder().setKey("hello").setValue(ByteString.copyFromUtf8("world")).build()));
         assertThat(put.getStoredCount()).isEqualTo(3);
-        assertThat(put.getDhtKey()).isEqualTo(DhtService.kvKey("hello").hex());
+        assertThat(put.getDhtKey()).isEqualTo(KeyValues.dhtKey("hello").hex());
         var got = withChannel(n3, ch -> KvGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .get(KvGetRequest.newBuilder().setKey("hello").build()));
         assertThat(got.getValue().toStringUtf8()).isEqualTo("world");
@@ -104,7 +104,7 @@ class KvAndPeersTest {
 
     @Test
     void join_nodeThreeLearnsNodeOneThroughNodeTwo() {
-        assertThat(n3.dht().kademlia().table().entry(n1.id())).isPresent();
+        assertThat(n3.kademlia().table().entry(n1.id())).isPresent();
         var status = withChannel(n3, ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .status(StatusRequest.getDefaultInstance()));
         assertThat(status.getRoutingTableSize()).isEqualTo(2);
@@ -113,12 +113,12 @@ class KvAndPeersTest {
 
     @Test
     void gossip_teachesANodeAPeerItDidNotKnow() {
-        n3.dht().kademlia().table().remove(n1.id());
-        assertThat(n3.dht().kademlia().table().entry(n1.id())).isEmpty();
-        long learnt = n3.dht().kademlia().gossip().block(Duration.ofSeconds(30));
+        n3.kademlia().table().remove(n1.id());
+        assertThat(n3.kademlia().table().entry(n1.id())).isEmpty();
+        long learnt = n3.kademlia().gossip().block(Duration.ofSeconds(30));
         // ExchangePeers with node 2 names node 1; node 3 pings it before adding it.
         assertThat(learnt).isEqualTo(1);
-        assertThat(n3.dht().kademlia().table().entry(n1.id())).isPresent();
+        assertThat(n3.kademlia().table().entry(n1.id())).isPresent();
     }
 
     @Test
@@ -138,7 +138,7 @@ class KvAndPeersTest {
         var tiny = withChannel(n2, ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .forgetStalePeers(ForgetStalePeersRequest.newBuilder().setOlderThanSeconds(1).build()));
         assertThat(tiny.getForgottenList()).isEmpty();
-        assertThat(n2.dht().kademlia().table().size()).isEqualTo(2);
+        assertThat(n2.kademlia().table().size()).isEqualTo(2);
         assertStatus(() -> withChannel(n2, ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .forgetStalePeers(ForgetStalePeersRequest.newBuilder().setOlderThanSeconds(-1L).build())),
                 Status.Code.INVALID_ARGUMENT, "too large");

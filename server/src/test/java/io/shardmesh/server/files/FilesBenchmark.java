@@ -2,13 +2,13 @@ package io.shardmesh.server.files;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.shardmesh.common.dht.DhtConfig;
+import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.erasure.ErasureCodec;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.server.chunk.ChunkConfig;
-import io.shardmesh.server.dht.DhtSettings;
+import io.shardmesh.server.dht.DhtConfig;
 import io.shardmesh.server.node.ShardmeshNode;
 import io.shardmesh.server.testing.InProcessMesh;
 import java.nio.ByteBuffer;
@@ -61,18 +61,18 @@ class FilesBenchmark {
         double rsMBs = mbps(size, System.nanoTime() - t);
 
         try (InProcessMesh mesh = new InProcessMesh(dir)) {
-            DhtSettings s = DhtSettings.defaults().withKademlia(DhtConfig.defaults().withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(10)));
+            DhtConfig s = DhtConfig.defaults().withKademlia(KademliaConfig.defaults().withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(10)));
             List<ShardmeshNode> nodes = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 ShardmeshNode n = mesh.start(dir.resolve("n" + i), 40_000 + i, s,
-                        b -> b.chunkConfig(ChunkConfig.defaults().withHotCache(16L * MIB, 4 * MIB)));
+                        b -> b.configure(c -> c.withChunks(ChunkConfig.defaults().withHotCache(16L * MIB, 4 * MIB))));
                 nodes.add(n);
             }
             for (ShardmeshNode n : nodes) {
-                n.dht().kademlia().join(List.of(), List.of(InProcessMesh.address(nodes.get(0)))).block();
+                n.kademlia().join(List.of(), List.of(InProcessMesh.address(nodes.get(0)))).block();
             }
             // Warm-up (JIT, channels, caches) on a small file, not measured.
-            FilePut.Result warm = nodes.get(0).filePut().put(new FilePut.Options("warm", 4, 2, MIB, false),
+            FilePut.Result warm = nodes.get(0).files().put(new FilePut.Options("warm", 4, 2, MIB, false),
                     Flux.range(0, 32).map(i -> ByteBuffer.wrap(new byte[MIB]))).block();
             timeGet(nodes.get(1), warm.fileId(), 32L * MIB);
             Flux<ByteBuffer> data = Flux.range(0, sizeMiB).map(i -> {
@@ -81,7 +81,7 @@ class FilesBenchmark {
                 return ByteBuffer.wrap(b);
             });
             t = System.nanoTime();
-            FilePut.Result r = nodes.get(0).filePut().put(new FilePut.Options("bench", 4, 2, MIB, false), data).block();
+            FilePut.Result r = nodes.get(0).files().put(new FilePut.Options("bench", 4, 2, MIB, false), data).block();
             double putMBs = mbps(size, System.nanoTime() - t);
 
             double getMBs = timeGet(nodes.get(1), r.fileId(), size);
@@ -100,7 +100,7 @@ class FilesBenchmark {
 
     private static double timeGet(ShardmeshNode via, ContentId id, long size) {
         long t = System.nanoTime();
-        long n = via.fileGet().read(id, Optional.empty(), 0, 0).map(ByteBuffer::remaining)
+        long n = via.files().read(id, Optional.empty(), 0, 0).map(ByteBuffer::remaining)
                 .reduce(0L, (a, b) -> a + b).block();
         if (n != size) {
             throw new AssertionError("read " + n + " bytes, expected " + size);

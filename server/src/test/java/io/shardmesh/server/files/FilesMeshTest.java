@@ -7,7 +7,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.shardmesh.common.dht.DhtConfig;
+import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.grpc.StreamFlow;
 import io.shardmesh.proto.v1.FilesGetRequest;
 import io.shardmesh.proto.v1.FilesPutHeader;
@@ -16,7 +16,7 @@ import io.shardmesh.proto.v1.FilesPutResponse;
 import io.shardmesh.proto.v1.ReactorFilesGrpc;
 import io.shardmesh.proto.v1.StatRequest;
 import io.shardmesh.proto.v1.StatResponse;
-import io.shardmesh.server.dht.DhtSettings;
+import io.shardmesh.server.dht.DhtConfig;
 import io.shardmesh.server.node.ShardmeshNode;
 import io.shardmesh.server.testing.Chunks;
 import io.shardmesh.server.testing.InProcessMesh;
@@ -53,17 +53,17 @@ class FilesMeshTest {
     @BeforeAll
     void start() {
         mesh = new InProcessMesh(dir);
-        DhtSettings s = DhtSettings.defaults().withKademlia(DhtConfig.defaults().withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(10)));
+        DhtConfig s = DhtConfig.defaults().withKademlia(KademliaConfig.defaults().withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(10)));
         for (int i = 0; i < 6; i++) {
             ShardmeshNode n = mesh.start(s);
             if (i > 0) {
-                n.dht().kademlia().join(List.of(), List.of(InProcessMesh.address(nodes.get(0)))).block(WAIT);
+                n.kademlia().join(List.of(), List.of(InProcessMesh.address(nodes.get(0)))).block(WAIT);
             }
             nodes.add(n);
         }
         // Everyone learns everyone (each node's table is used for placement).
         for (ShardmeshNode n : nodes) {
-            n.dht().kademlia().join(List.of(), List.of(InProcessMesh.address(nodes.get(0)))).block(WAIT);
+            n.kademlia().join(List.of(), List.of(InProcessMesh.address(nodes.get(0)))).block(WAIT);
         }
     }
 
@@ -301,14 +301,16 @@ class FilesMeshTest {
                     .setFileId(id).build()).block(WAIT), Status.Code.PERMISSION_DENIED);
             assertThat(get(nodes.get(4), id)).isEqualTo(data);
 
+            List<Long> pinnedBefore = nodes.stream().map(n -> n.status().block(WAIT).pinnedFiles()).toList();
             var d = files(nodes.get(2), chs).delete(io.shardmesh.proto.v1.DeleteRequest.newBuilder().setFileId(id).build()).block(WAIT);
             assertThat(d.getHoldersUnpinned()).isEqualTo(6);
             assertThat(d.getHoldersUnreachable()).isZero();
             assertStatus(() -> get(nodes.get(4), id), Status.Code.NOT_FOUND);
             assertThat(listAll(nodes.get(2))).noneMatch(f -> f.getFileId().equals(id));
-            // Unpinned shards go at the next collection after the grace period.
-            for (ShardmeshNode n : nodes) {
-                assertThat(n.chunks().pinnedChunks(io.shardmesh.common.id.ContentId.fromHex(id)).block(WAIT)).isEmpty();
+            // Every holder dropped its pins of the file; its shards go at the next collection after the grace period.
+            for (int i = 0; i < nodes.size(); i++) {
+                assertThat(nodes.get(i).status().block(WAIT).pinnedFiles()).as("files pinned on node %d", i)
+                        .isEqualTo(pinnedBefore.get(i) - 1);
             }
         } finally {
             chs.forEach(ManagedChannel::shutdownNow);

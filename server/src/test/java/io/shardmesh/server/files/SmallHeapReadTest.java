@@ -2,11 +2,11 @@ package io.shardmesh.server.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardmesh.common.dht.DhtConfig;
+import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.server.chunk.ChunkConfig;
-import io.shardmesh.server.dht.DhtSettings;
+import io.shardmesh.server.dht.DhtConfig;
 import io.shardmesh.server.node.ShardmeshNode;
 import io.shardmesh.server.testing.InProcessMesh;
 import java.nio.ByteBuffer;
@@ -42,14 +42,14 @@ class SmallHeapReadTest {
         assertThat((long) FILE_MIB * MIB).isGreaterThan(3 * maxHeap);
 
         try (InProcessMesh mesh = new InProcessMesh(dir)) {
-            DhtSettings s = DhtSettings.defaults().withKademlia(DhtConfig.defaults().withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10)));
+            DhtConfig s = DhtConfig.defaults().withKademlia(KademliaConfig.defaults().withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10)));
             List<ShardmeshNode> nodes = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 nodes.add(mesh.start(dir.resolve("n" + i), 41_000 + i, s,
-                        b -> b.chunkConfig(ChunkConfig.defaults().withHotCache(2L * MIB, MIB))));
+                        b -> b.configure(c -> c.withChunks(ChunkConfig.defaults().withHotCache(2L * MIB, MIB)))));
             }
             for (ShardmeshNode n : nodes) {
-                n.dht().kademlia().join(List.of(), List.of(InProcessMesh.address(nodes.get(0)))).block();
+                n.kademlia().join(List.of(), List.of(InProcessMesh.address(nodes.get(0)))).block();
             }
             Sha256.Hasher expected = Sha256.hasher();
             Flux<ByteBuffer> data = Flux.range(0, FILE_MIB).map(i -> {
@@ -58,12 +58,12 @@ class SmallHeapReadTest {
                 expected.update(b);
                 return ByteBuffer.wrap(b);
             });
-            FilePut.Result r = nodes.get(0).filePut().put(new FilePut.Options("big", 4, 2, MIB, false), data)
+            FilePut.Result r = nodes.get(0).files().put(new FilePut.Options("big", 4, 2, MIB, false), data)
                     .block(Duration.ofMinutes(5));
             assertThat(r.manifest().size()).isEqualTo((long) FILE_MIB * MIB);
 
             Sha256.Hasher got = Sha256.hasher();
-            long n = nodes.get(3).fileGet().read(r.fileId(), Optional.empty(), 0, 0)
+            long n = nodes.get(3).files().read(r.fileId(), Optional.empty(), 0, 0)
                     // A deliberately slow consumer, one buffer at a time: backpressure must hold the fetches back.
                     .limitRate(1)
                     .map(b -> {

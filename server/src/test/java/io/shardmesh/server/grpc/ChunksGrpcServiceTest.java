@@ -8,6 +8,7 @@ import io.grpc.StatusRuntimeException;
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.grpc.StreamFlow;
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.proto.v1.GetChunkRequest;
 import io.shardmesh.proto.v1.GetChunkResponse;
 import io.shardmesh.proto.v1.HasChunksRequest;
@@ -48,8 +49,8 @@ class ChunksGrpcServiceTest {
     @BeforeEach
     void start() {
         // Small hot-entry limit: chunks over 64 KiB take the disk-streaming path.
-        n = InProcessNode.start(dir, b -> b.maxStorageBytes(8L << 20)
-                .chunkConfig(ChunkConfig.defaults().withHotCache(1 << 20, 64 << 10).withMaxChunkBytes(4L << 20)));
+        n = InProcessNode.start(dir, b -> b.configure(c -> c.withMaxStorageBytes(8L << 20))
+                .configure(c -> c.withChunks(ChunkConfig.defaults().withHotCache(1 << 20, 64 << 10).withMaxChunkBytes(4L << 20))));
         stub = StreamFlow.chunkStreams(ReactorChunksGrpc.newReactorStub(n.channel))
                 .withDeadlineAfter(30, TimeUnit.SECONDS);
     }
@@ -127,8 +128,8 @@ class ChunksGrpcServiceTest {
         byte[] data = Chunks.random(5000, 3);
         put(data);
         assertThat(put(data).getAlreadyPresent()).isTrue();
-        assertThat(n.node.chunks().stats().chunks()).isEqualTo(1);
-        assertThat(n.node.chunks().stats().bytes()).isEqualTo(5000);
+        assertThat(n.node.status().block().storedChunks()).isEqualTo(1);
+        assertThat(n.node.status().block().storedBytes()).isEqualTo(5000);
     }
 
     @Test
@@ -210,7 +211,7 @@ class ChunksGrpcServiceTest {
 
     @Test
     void put_frameOverTheMessageLimit_isRejectedByTheTransport() {
-        byte[] data = Chunks.random(ServerSettings.MAX_INBOUND_MESSAGE_BYTES + 10, 9);
+        byte[] data = Chunks.random(ProtocolLimits.MAX_MESSAGE_BYTES + 10, 9);
         StepVerifier.create(stub.putChunk(Flux.fromIterable(Chunks.upload(data, data.length))))
                 .expectErrorSatisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode())
                         .isIn(Status.Code.RESOURCE_EXHAUSTED, Status.Code.INVALID_ARGUMENT))
@@ -246,9 +247,9 @@ class ChunksGrpcServiceTest {
         StepVerifier.create(stub.putChunk(Flux.fromIterable(Chunks.upload(third, 1 << 20))))
                 .expectErrorSatisfies(e -> assertStatus(e, Status.Code.RESOURCE_EXHAUSTED, "quota"))
                 .verify(WAIT);
-        assertThat(n.node.chunks().stats().chunks()).isEqualTo(2);
+        assertThat(n.node.status().block().storedChunks()).isEqualTo(2);
         assertThat(tmpFiles()).isEmpty();
-        assertThat(n.node.chunks().stats().reservedBytes()).isZero();
+        assertThat(n.node.status().block().reservedBytes()).isZero();
         // Reads still work when full.
         assertThat(get(req(Chunks.idOf(Chunks.random(3 << 20, 11))))).hasSize(3 << 20);
     }
@@ -281,12 +282,12 @@ class ChunksGrpcServiceTest {
         Flux<PutChunkRequest> partial = Flux.concat(Flux.fromIterable(msgs.subList(0, 4)), Flux.never());
         var disposable = stub.putChunk(partial).subscribe(r -> { }, e -> { });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (n.node.chunks().stats().reservedBytes() == 0 && System.nanoTime() < deadline) {
+        while (n.node.status().block().reservedBytes() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(n.node.chunks().stats().reservedBytes()).as("upload started").isEqualTo(data.length);
+        assertThat(n.node.status().block().reservedBytes()).as("upload started").isEqualTo(data.length);
         disposable.dispose();
-        while ((n.node.chunks().stats().reservedBytes() != 0 || !tmpFiles().isEmpty()) && System.nanoTime() < deadline) {
+        while ((n.node.status().block().reservedBytes() != 0 || !tmpFiles().isEmpty()) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
         assertNothingKept();
@@ -338,7 +339,7 @@ class ChunksGrpcServiceTest {
         assertThat(r.getMissingChunkIdsList()).containsExactly(missing.hex());
 
         n.clock.advance(ChunkConfig.DEFAULT_GC_GRACE.plusMinutes(1));
-        var gc = n.node.chunks().collectGarbage().block(WAIT);
+        var gc = n.node.collectGarbage().block(WAIT);
         assertThat(gc.chunks()).isEqualTo(1);
         assertThat(get(req(Chunks.idOf(kept)))).isEqualTo(kept);
         StepVerifier.create(stub.getChunk(req(Chunks.idOf(loose))))
@@ -351,7 +352,7 @@ class ChunksGrpcServiceTest {
         byte[] young = Chunks.random(100, 20);
         put(young);
         n.clock.advance(ChunkConfig.DEFAULT_GC_GRACE.minusMinutes(5));
-        assertThat(n.node.chunks().collectGarbage().block(WAIT).chunks()).isZero();
+        assertThat(n.node.collectGarbage().block(WAIT).chunks()).isZero();
         assertThat(get(req(Chunks.idOf(young)))).isEqualTo(young);
     }
 
@@ -367,7 +368,7 @@ class ChunksGrpcServiceTest {
                 .setOwner(Chunks.pinProof(owner, file, List.of(id), n.clock.millis()))).build());
         stub.putChunk(Flux.fromIterable(msgs)).block(WAIT);
         n.clock.advance(Duration.ofDays(2));
-        assertThat(n.node.chunks().collectGarbage().block(WAIT).chunks()).isZero();
+        assertThat(n.node.collectGarbage().block(WAIT).chunks()).isZero();
         assertThat(get(req(id))).isEqualTo(data);
     }
 
@@ -406,7 +407,7 @@ class ChunksGrpcServiceTest {
                 .setOwner(Chunks.unpinProof(owner, file, List.of(), n.clock.millis())).build()).block(WAIT);
         assertThat(r.getUnpinnedCount()).isEqualTo(1);
         n.clock.advance(ChunkConfig.DEFAULT_GC_GRACE.plusMinutes(1));
-        assertThat(n.node.chunks().collectGarbage().block(WAIT).chunks()).isEqualTo(1);
+        assertThat(n.node.collectGarbage().block(WAIT).chunks()).isEqualTo(1);
     }
 
     @Test
@@ -445,12 +446,12 @@ class ChunksGrpcServiceTest {
     private void assertNothingKept() {
         // The store gives back the reservation and the temp file on another thread; give it a moment.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while ((!tmpFiles().isEmpty() || n.node.chunks().stats().reservedBytes() != 0) && System.nanoTime() < deadline) {
+        while ((!tmpFiles().isEmpty() || n.node.status().block().reservedBytes() != 0) && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
         assertThat(tmpFiles()).as("temp files").isEmpty();
-        assertThat(n.node.chunks().stats().reservedBytes()).as("reserved bytes").isZero();
-        assertThat(n.node.chunks().stats().chunks()).as("stored chunks").isZero();
+        assertThat(n.node.status().block().reservedBytes()).as("reserved bytes").isZero();
+        assertThat(n.node.status().block().storedChunks()).as("stored chunks").isZero();
     }
 
     private static long openHandles(Path file) throws java.io.IOException {

@@ -8,6 +8,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.shardmesh.common.grpc.StreamFlow;
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.id.NodeId;
 import io.shardmesh.proto.v1.GetChunkRequest;
 import io.shardmesh.proto.v1.ReactorChunksGrpc;
 import io.shardmesh.server.chunk.ChunkConfig;
@@ -46,10 +47,10 @@ class GetChunkBackpressureTest {
         }
         MetadataDb db = MetadataDb.open(dir);
         // No hot cache: every frame is a disk read we can count.
-        ChunkService chunks = new ChunkService(store, db, ChunkConfig.defaults().withHotCache(0, 0),
-                Clock.systemUTC(), Schedulers.boundedElastic());
+        ChunkService chunks = ChunkService.create(store, db, ChunkConfig.defaults().withHotCache(0, 0),
+                Clock.systemUTC(), Schedulers.parallel(), Schedulers.boundedElastic(), NodeId.random());
         String name = InProcessServerBuilder.generateName();
-        Server server = InProcessServerBuilder.forName(name).addService(new ChunksGrpcService(chunks)).build().start();
+        Server server = InProcessServerBuilder.forName(name).addService(new ChunksGrpcService(chunks.reads(), chunks.uploads(), chunks.pins())).build().start();
         ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
         try {
             int totalFrames = data.length / ChunkConfig.DEFAULT_FRAME_BYTES;
@@ -115,16 +116,6 @@ class GetChunkBackpressureTest {
         @Override
         public ChunkWriter beginWrite(ContentId id, long size) {
             return delegate.beginWrite(id, size);
-        }
-
-        @Override
-        public java.util.Optional<java.time.Instant> storedAt(ContentId id) {
-            return delegate.storedAt(id);
-        }
-
-        @Override
-        public void touch(ContentId id) {
-            delegate.touch(id);
         }
 
         @Override

@@ -8,12 +8,14 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.dht.DhtRecord;
 import io.shardmesh.common.error.ErrorKind;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.GrpcMesh;
 import io.shardmesh.common.grpc.PeerChannels;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.transfer.FileDirectory;
 import io.shardmesh.proto.v1.GetChunkRequest;
 import io.shardmesh.proto.v1.GetChunkResponse;
 import io.shardmesh.proto.v1.ReactorChunksGrpc;
@@ -50,7 +52,17 @@ class HostileChunkPeerTest {
             }
         }).build().start();
         channels = new PeerChannels((h, p) -> InProcessChannelBuilder.forName(name).build());
-        mesh = new GrpcMesh(NodeKey.generate(), List::of, channels, id -> Mono.just(List.of()), Clock.systemUTC());
+        mesh = new GrpcMesh(NodeKey.generate(), List::of, channels, new FileDirectory() {
+            @Override
+            public Mono<List<DhtRecord>> records(ContentId fileId) {
+                return Mono.just(List.of());
+            }
+
+            @Override
+            public Mono<Integer> publish(ContentId key, DhtRecord.Payload payload) {
+                return Mono.just(0);
+            }
+        }, Clock.systemUTC());
     }
 
     @AfterEach

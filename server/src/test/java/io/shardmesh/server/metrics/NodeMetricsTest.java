@@ -34,8 +34,8 @@ class NodeMetricsTest {
 
     @Test
     void metrics_countCallsByMethodAndCode_andReportTheNode() throws Exception {
-        try (ShardmeshNode node = ShardmeshNode.builder(dir.resolve("n")).listen("127.0.0.1", 0)
-                .metrics(new HostPort("127.0.0.1", 0)).start()) {
+        try (ShardmeshNode node = ShardmeshNode.builder(dir.resolve("n")).listen(new HostPort("127.0.0.1", 0))
+                .configure(c -> c.withMetrics(new HostPort("127.0.0.1", 0))).start()) {
             ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
             try {
                 NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
@@ -92,11 +92,11 @@ class NodeMetricsTest {
     @Test
     void aMetricsPortInUse_failsTheStartWithTheAddress() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            assertThatThrownBy(() -> ShardmeshNode.builder(dir.resolve("n")).listen("127.0.0.1", 0)
-                    .metrics(new HostPort("127.0.0.1", busy.getLocalPort())).start())
+            assertThatThrownBy(() -> ShardmeshNode.builder(dir.resolve("n")).listen(new HostPort("127.0.0.1", 0))
+                    .configure(c -> c.withMetrics(new HostPort("127.0.0.1", busy.getLocalPort()))).start())
                     .hasMessageContaining("cannot serve metrics on 127.0.0.1:" + busy.getLocalPort());
         }
         // The data dir is usable again: nothing was left open.
-        ShardmeshNode.builder(dir.resolve("n")).listen("127.0.0.1", 0).start().close();
+        ShardmeshNode.builder(dir.resolve("n")).listen(new HostPort("127.0.0.1", 0)).start().close();
     }
 }

@@ -12,6 +12,7 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
+import io.shardmesh.common.net.HostPort;
 import io.shardmesh.proto.v1.NodeGrpc;
 import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.proto.v1.StatusResponse;
@@ -31,7 +32,7 @@ class ShardmeshNodeTest {
 
     @Test
     void start_onPortZero_bindsAnOsPortAndServesHealthReflectionAndStatus() throws Exception {
-        try (ShardmeshNode node = ShardmeshNode.builder(dir).listen("127.0.0.1", 0).start()) {
+        try (ShardmeshNode node = ShardmeshNode.builder(dir).listen(new HostPort("127.0.0.1", 0)).start()) {
             assertThat(node.port()).isPositive();
             assertThat(node.listenAddress()).isEqualTo("127.0.0.1:" + node.port());
             assertThat(node.contact().port()).isEqualTo(node.port());
@@ -77,15 +78,15 @@ class ShardmeshNodeTest {
 
     @Test
     void start_portInUse_failsWithTheAddress() throws Exception {
-        try (ShardmeshNode first = ShardmeshNode.builder(dir.resolve("a")).listen("127.0.0.1", 0).start()) {
-            assertThatThrownBy(() -> ShardmeshNode.builder(dir.resolve("b")).listen("127.0.0.1", first.port()).start())
+        try (ShardmeshNode first = ShardmeshNode.builder(dir.resolve("a")).listen(new HostPort("127.0.0.1", 0)).start()) {
+            assertThatThrownBy(() -> ShardmeshNode.builder(dir.resolve("b")).listen(new HostPort("127.0.0.1", first.port())).start())
                     .hasMessageContaining("cannot listen on 127.0.0.1:" + first.port());
         }
     }
 
     @Test
     void close_turnsHealthToNotServingAndRefusesCalls() throws Exception {
-        ShardmeshNode node = ShardmeshNode.builder(dir).listen("127.0.0.1", 0).start();
+        ShardmeshNode node = ShardmeshNode.builder(dir).listen(new HostPort("127.0.0.1", 0)).start();
         int port = node.port();
         node.close();
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();

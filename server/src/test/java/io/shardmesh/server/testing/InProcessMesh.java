@@ -9,7 +9,10 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.shardmesh.common.grpc.PeerChannels;
 import io.shardmesh.common.net.HostPort;
-import io.shardmesh.server.dht.DhtSettings;
+import io.shardmesh.common.protocol.ProtocolLimits;
+import io.shardmesh.server.dht.DhtConfig;
+import io.shardmesh.server.grpc.NodeTransport;
+import io.shardmesh.server.node.NodeBuilder;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,7 +36,7 @@ public final class InProcessMesh implements AutoCloseable {
     private final Map<String, String> serverNames = new ConcurrentHashMap<>();
     private final Set<String> blackholed = ConcurrentHashMap.newKeySet();
     private final Set<String> down = ConcurrentHashMap.newKeySet();
-    private final Map<String, java.time.Duration> slowPings = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.CompletableFuture<Void>> heldPings = new ConcurrentHashMap<>();
     private final List<ShardmeshNode> nodes = new ArrayList<>();
     private final AtomicInteger nextPort = new AtomicInteger(20_000);
 
@@ -63,7 +66,7 @@ public final class InProcessMesh implements AutoCloseable {
             String name = serverNames.get(address);
             String target = name == null ? "nowhere-" + address : name;
             return byServer.computeIfAbsent(target, t -> InProcessChannelBuilder.forName(t)
-                    .maxInboundMessageSize(PeerChannels.MAX_INBOUND_MESSAGE_BYTES).build());
+                    .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES).build());
         }
 
         @Override
@@ -113,12 +116,12 @@ public final class InProcessMesh implements AutoCloseable {
     }
 
     /** Starts a node with a fresh data dir (no bootstrap: callers join it explicitly). */
-    public ShardmeshNode start(DhtSettings dht) {
+    public ShardmeshNode start(DhtConfig dht) {
         return start(root.resolve("n" + nextPort.get()), nextPort.getAndIncrement(), dht, b -> b);
     }
 
     /** Starts (or restarts) a node on {@code dataDir} at fake port {@code port}. */
-    public ShardmeshNode start(Path dataDir, int port, DhtSettings dht, UnaryOperator<ShardmeshNode.Builder> customize) {
+    public ShardmeshNode start(Path dataDir, int port, DhtConfig dht, UnaryOperator<NodeBuilder> customize) {
         String address = "127.0.0.1:" + port;
         String name = InProcessServerBuilder.generateName();
         InProcessServerBuilder sb = InProcessServerBuilder.forName(name);
@@ -127,10 +130,9 @@ public final class InProcessMesh implements AutoCloseable {
         String previous = serverNames.put(address, name);
         try {
             ShardmeshNode node = customize.apply(ShardmeshNode.builder(dataDir)
-                    .serverBuilder(sb)
-                    .advertise("127.0.0.1", port)
-                    .dhtSettings(dht)
-                    .channelFactory(channels())).start();
+                    .transport(NodeTransport.of(sb, channels()))
+                    .advertise(new HostPort("127.0.0.1", port))
+                    .configure(c -> c.withDht(dht))).start();
             synchronized (nodes) {
                 nodes.add(node);
             }
@@ -175,10 +177,13 @@ public final class InProcessMesh implements AutoCloseable {
 
     /**
      * The node at {@code address} (it may not have started yet) answers {@code Dht.Ping} only
-     * after {@code delay}, as a far-away or overloaded peer would: callers learn it late.
+     * once the returned action runs, as a far-away or overloaded peer would late: callers that
+     * check it by a ping learn it only then.
      */
-    public void slowPings(String address, java.time.Duration delay) {
-        slowPings.put(address, delay);
+    public Runnable holdPings(String address) {
+        java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+        heldPings.put(address, gate);
+        return () -> gate.complete(null);
     }
 
     public boolean silenced(ShardmeshNode node) {
@@ -197,23 +202,22 @@ public final class InProcessMesh implements AutoCloseable {
                     call.close(io.grpc.Status.UNAVAILABLE.withDescription("node is down (test)"), new Metadata());
                     return new ServerCall.Listener<>() { };
                 }
-                java.time.Duration delay = slowPings.get(address);
-                if (delay != null && call.getMethodDescriptor().getFullMethodName().equals("shardmesh.v1.Dht/Ping")) {
-                    return next.startCall(new Delayed<>(call, delay), headers);
+                var gate = heldPings.get(address);
+                if (gate != null && call.getMethodDescriptor().getFullMethodName().equals("shardmesh.v1.Dht/Ping")) {
+                    return next.startCall(new Delayed<>(call, gate), headers);
                 }
                 return next.startCall(call, headers);
             }
         };
     }
 
-    /** A call whose answer (message and status, in order) leaves {@code delay} late. */
+    /** A call whose answer (message and status, in order) leaves only once {@code gate} completes. */
     private static final class Delayed<Q, A> extends io.grpc.ForwardingServerCall.SimpleForwardingServerCall<Q, A> {
         private java.util.concurrent.CompletableFuture<Void> tail;
 
-        Delayed(ServerCall<Q, A> call, java.time.Duration delay) {
+        Delayed(ServerCall<Q, A> call, java.util.concurrent.CompletableFuture<Void> gate) {
             super(call);
-            tail = java.util.concurrent.CompletableFuture.runAsync(() -> { },
-                    java.util.concurrent.CompletableFuture.delayedExecutor(delay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+            tail = gate.thenRunAsync(() -> { });
         }
 
         @Override

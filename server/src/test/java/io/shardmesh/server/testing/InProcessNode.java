@@ -3,8 +3,11 @@ package io.shardmesh.server.testing;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.shardmesh.server.chunk.ChunkConfig;
-import io.shardmesh.server.grpc.ServerSettings;
+import io.shardmesh.common.grpc.PeerChannels;
+import io.shardmesh.common.net.HostPort;
+import io.shardmesh.common.protocol.ProtocolLimits;
+import io.shardmesh.server.grpc.NodeTransport;
+import io.shardmesh.server.node.NodeBuilder;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,19 +34,18 @@ public final class InProcessNode implements AutoCloseable {
         return start(dataDir, b -> b);
     }
 
-    public static InProcessNode start(Path dataDir, UnaryOperator<ShardmeshNode.Builder> customize) {
+    public static InProcessNode start(Path dataDir, UnaryOperator<NodeBuilder> customize) {
         String name = InProcessServerBuilder.generateName();
         MutableClock clock = new MutableClock();
         try {
             ShardmeshNode node = customize.apply(ShardmeshNode.builder(dataDir)
-                            .serverBuilder(InProcessServerBuilder.forName(name))
-                            .advertise("127.0.0.1", 7070)
-                            .clock(clock)
-                            .chunkConfig(ChunkConfig.defaults()))
+                            .transport(NodeTransport.of(InProcessServerBuilder.forName(name), PeerChannels.NETWORK))
+                            .advertise(new HostPort("127.0.0.1", 7070))
+                            .clock(clock))
                     .start();
             // Not directExecutor: with reactor-grpc streams on both sides that can deadlock.
             ManagedChannel channel = InProcessChannelBuilder.forName(name)
-                    .maxInboundMessageSize(ServerSettings.MAX_INBOUND_MESSAGE_BYTES)
+                    .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES)
                     .build();
             return new InProcessNode(node, channel, clock, dataDir);
         } catch (IOException e) {

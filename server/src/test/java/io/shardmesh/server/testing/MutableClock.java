@@ -7,7 +7,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock tests move by hand. Starts at the real time so file times and clock times compare. */
+/** A clock tests move by hand. Starts at the real time, so owner proofs signed with the real clock verify. */
 public final class MutableClock extends Clock {
 
     private final AtomicLong millis = new AtomicLong(System.currentTimeMillis());

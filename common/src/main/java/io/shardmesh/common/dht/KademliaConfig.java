@@ -19,7 +19,7 @@ import java.time.Duration;
  * @param maxRecords most records a node keeps in all
  * @param maxContactsPerReply contacts a node accepts from one FindNode/FindValue reply
  */
-public record DhtConfig(int k, int alpha, Duration rpcTimeout, Duration lookupBudget, Duration recordTtl,
+public record KademliaConfig(int k, int alpha, Duration rpcTimeout, Duration lookupBudget, Duration recordTtl,
                         Duration republishInterval, Duration bucketRefreshInterval, int maxFailures,
                         int maxValueBytes, int maxChunkIdsPerProvider, int maxRecordsPerPublisher, long maxRecords,
                         int maxContactsPerReply) {
@@ -39,7 +39,7 @@ public record DhtConfig(int k, int alpha, Duration rpcTimeout, Duration lookupBu
     /** The longest a record may claim to live: republishing is what keeps records alive. */
     public static final Duration MAX_RECORD_TTL = Duration.ofHours(48);
 
-    public DhtConfig {
+    public KademliaConfig {
         if (k < 1 || k > 64) {
             throw new IllegalArgumentException("k must be 1..64, got " + k);
         }
@@ -65,30 +65,30 @@ public record DhtConfig(int k, int alpha, Duration rpcTimeout, Duration lookupBu
     }
 
     /** The defaults of DESIGN.md: k = 20, α = 3, 24 h records republished every 12 h. */
-    public static DhtConfig defaults() {
-        return new DhtConfig(DEFAULT_K, DEFAULT_ALPHA, DEFAULT_RPC_TIMEOUT, DEFAULT_LOOKUP_BUDGET, DEFAULT_RECORD_TTL,
+    public static KademliaConfig defaults() {
+        return new KademliaConfig(DEFAULT_K, DEFAULT_ALPHA, DEFAULT_RPC_TIMEOUT, DEFAULT_LOOKUP_BUDGET, DEFAULT_RECORD_TTL,
                 DEFAULT_REPUBLISH_INTERVAL, DEFAULT_BUCKET_REFRESH_INTERVAL, DEFAULT_MAX_FAILURES,
                 DEFAULT_MAX_VALUE_BYTES, DEFAULT_MAX_CHUNK_IDS_PER_PROVIDER, DEFAULT_MAX_RECORDS_PER_PUBLISHER,
                 DEFAULT_MAX_RECORDS, DEFAULT_K);
     }
 
-    public DhtConfig withK(int newK) {
-        return new DhtConfig(newK, alpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
+    public KademliaConfig withK(int newK) {
+        return new KademliaConfig(newK, alpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
                 maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, newK);
     }
 
-    public DhtConfig withAlpha(int newAlpha) {
-        return new DhtConfig(k, newAlpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
+    public KademliaConfig withAlpha(int newAlpha) {
+        return new KademliaConfig(k, newAlpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
                 maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply);
     }
 
-    public DhtConfig withTimeouts(Duration rpc, Duration budget) {
-        return new DhtConfig(k, alpha, rpc, budget, recordTtl, republishInterval, bucketRefreshInterval,
+    public KademliaConfig withTimeouts(Duration rpc, Duration budget) {
+        return new KademliaConfig(k, alpha, rpc, budget, recordTtl, republishInterval, bucketRefreshInterval,
                 maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply);
     }
 
-    public DhtConfig withRecordLimits(int valueBytes, int perPublisher, long total) {
-        return new DhtConfig(k, alpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
+    public KademliaConfig withRecordLimits(int valueBytes, int perPublisher, long total) {
+        return new KademliaConfig(k, alpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
                 maxFailures, valueBytes, maxChunkIdsPerProvider, perPublisher, total, maxContactsPerReply);
     }
 }

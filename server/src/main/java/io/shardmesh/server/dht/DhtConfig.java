@@ -2,7 +2,7 @@ package io.shardmesh.server.dht;
 
 import static java.util.Objects.requireNonNull;
 
-import io.shardmesh.common.dht.DhtConfig;
+import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.net.HostPort;
 import java.time.Duration;
 import java.util.List;
@@ -16,14 +16,14 @@ import java.util.List;
  * @param maintenanceInterval how often stale buckets, expired records and the peer table are looked after
  * @param staleAfter peers not seen this long show as offline and are forgotten on request
  */
-public record DhtSettings(DhtConfig kademlia, List<HostPort> bootstrap, Duration gossipInterval,
+public record DhtConfig(KademliaConfig kademlia, List<HostPort> bootstrap, Duration gossipInterval,
                           Duration maintenanceInterval, Duration staleAfter) {
 
     public static final Duration DEFAULT_GOSSIP_INTERVAL = Duration.ofMinutes(5);
     public static final Duration DEFAULT_MAINTENANCE_INTERVAL = Duration.ofMinutes(10);
     public static final Duration DEFAULT_STALE_AFTER = Duration.ofHours(24);
 
-    public DhtSettings {
+    public DhtConfig {
         requireNonNull(kademlia, "kademlia");
         bootstrap = List.copyOf(bootstrap);
         for (Duration d : new Duration[] {gossipInterval, maintenanceInterval, staleAfter}) {
@@ -33,20 +33,20 @@ public record DhtSettings(DhtConfig kademlia, List<HostPort> bootstrap, Duration
         }
     }
 
-    public static DhtSettings defaults() {
-        return new DhtSettings(DhtConfig.defaults(), List.of(), DEFAULT_GOSSIP_INTERVAL, DEFAULT_MAINTENANCE_INTERVAL,
+    public static DhtConfig defaults() {
+        return new DhtConfig(KademliaConfig.defaults(), List.of(), DEFAULT_GOSSIP_INTERVAL, DEFAULT_MAINTENANCE_INTERVAL,
                 DEFAULT_STALE_AFTER);
     }
 
-    public DhtSettings withBootstrap(List<HostPort> peers) {
-        return new DhtSettings(kademlia, peers, gossipInterval, maintenanceInterval, staleAfter);
+    public DhtConfig withBootstrap(List<HostPort> peers) {
+        return new DhtConfig(kademlia, peers, gossipInterval, maintenanceInterval, staleAfter);
     }
 
-    public DhtSettings withKademlia(DhtConfig config) {
-        return new DhtSettings(config, bootstrap, gossipInterval, maintenanceInterval, staleAfter);
+    public DhtConfig withKademlia(KademliaConfig config) {
+        return new DhtConfig(config, bootstrap, gossipInterval, maintenanceInterval, staleAfter);
     }
 
-    public DhtSettings withIntervals(Duration gossip, Duration maintenance) {
-        return new DhtSettings(kademlia, bootstrap, gossip, maintenance, staleAfter);
+    public DhtConfig withIntervals(Duration gossip, Duration maintenance) {
+        return new DhtConfig(kademlia, bootstrap, gossip, maintenance, staleAfter);
     }
 }

@@ -1,17 +1,19 @@
-package io.shardmesh.common.grpc;
+package io.shardmesh.common.dht;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.shardmesh.common.dht.DhtRecord;
-import io.shardmesh.common.dht.RecordKind;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.id.NodeId;
 import io.shardmesh.proto.v1.ProviderRecord;
 import io.shardmesh.proto.v1.Record;
 import io.shardmesh.proto.v1.TombstoneRecord;
 import java.util.Optional;
 
-/** {@link DhtRecord} to and from its wire form, and to bytes for storage. */
+/**
+ * {@link DhtRecord}s and {@link Contact}s to and from their wire form ({@code shardmesh.v1}
+ * messages), and records to bytes for storage: the one encoding of the DHT's own data.
+ */
 public final class RecordCodec {
 
     private RecordCodec() {
@@ -29,8 +31,8 @@ public final class RecordCodec {
         if (r.payload() instanceof DhtRecord.Value v) {
             b.setValue(ByteString.copyFrom(v.bytes()));
         } else if (r.payload() instanceof DhtRecord.Provider p) {
-            b.setProvider(ProviderRecord.newBuilder().setHolder(Wire.contact(p.holder()))
-                    .addAllChunkIds(Wire.hex(p.chunkIds())));
+            b.setProvider(ProviderRecord.newBuilder().setHolder(toProto(p.holder()))
+                    .addAllChunkIds(ContentId.hex(p.chunkIds())));
         } else if (r.payload() instanceof DhtRecord.Tombstone t) {
             b.setTombstone(TombstoneRecord.newBuilder().setOwnerId(t.ownerId().hex()));
         }
@@ -46,9 +48,9 @@ public final class RecordCodec {
         DhtRecord.Payload payload = switch (r.getPayloadCase()) {
             case VALUE -> new DhtRecord.Value(r.getValue().toByteArray());
             case PROVIDER -> new DhtRecord.Provider(
-                    Wire.contact(r.getProvider().hasHolder(), r.getProvider().getHolder(), field + ".provider.holder"),
-                    Wire.contentIds(r.getProvider().getChunkIdsList(), field + ".provider.chunk_ids", Integer.MAX_VALUE));
-            case TOMBSTONE -> new DhtRecord.Tombstone(Wire.nodeId(r.getTombstone().getOwnerId(), field + ".tombstone.owner_id"));
+                    contact(r.getProvider().hasHolder(), r.getProvider().getHolder(), field + ".provider.holder"),
+                    ContentId.fromHex(r.getProvider().getChunkIdsList(), field + ".provider.chunk_ids", Integer.MAX_VALUE));
+            case TOMBSTONE -> new DhtRecord.Tombstone(NodeId.fromHex(r.getTombstone().getOwnerId(), field + ".tombstone.owner_id"));
             case PAYLOAD_NOT_SET -> throw MeshException.invalidArgument(field + " has no payload (value, provider or tombstone)");
         };
         RecordKind kind = fromProto(r.getKindValue(), field + ".kind")
@@ -56,9 +58,27 @@ public final class RecordCodec {
         if (kind != payload.kind()) {
             throw MeshException.invalidArgument(field + ".kind is " + kind.wireName() + " but the payload is a " + payload.kind());
         }
-        return new DhtRecord(Wire.contentId(r.getKey(), field + ".key"), Wire.nodeId(r.getPublisherId(), field + ".publisher_id"),
+        return new DhtRecord(ContentId.fromHex(r.getKey(), field + ".key"), NodeId.fromHex(r.getPublisherId(), field + ".publisher_id"),
                 r.getPublisherKey().toByteArray(), r.getPublishedAtUnixMs(), r.getExpiresAtUnixMs(), payload,
                 r.getSignature().toByteArray());
+    }
+
+    /** A required contact field. */
+    public static Contact contact(boolean present, io.shardmesh.proto.v1.Contact c, String field) {
+        if (!present) {
+            throw MeshException.invalidArgument(field + " is required: node_id, host and port");
+        }
+        try {
+            return new Contact(NodeId.fromHex(c.getNodeId(), field + ".node_id"), c.getHost(), c.getPort());
+        } catch (MeshException e) {
+            throw MeshException.invalidArgument(field + ": " + e.getMessage());
+        }
+    }
+
+    /** The wire form of a contact. */
+    public static io.shardmesh.proto.v1.Contact toProto(Contact c) {
+        return io.shardmesh.proto.v1.Contact.newBuilder()
+                .setNodeId(c.id().hex()).setHost(c.host()).setPort(c.port()).build();
     }
 
     public static io.shardmesh.proto.v1.RecordKind toProto(RecordKind k) {

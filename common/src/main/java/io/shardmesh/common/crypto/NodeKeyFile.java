@@ -1,6 +1,5 @@
-package io.shardmesh.server.identity;
+package io.shardmesh.common.crypto;
 
-import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.log.NodeLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;

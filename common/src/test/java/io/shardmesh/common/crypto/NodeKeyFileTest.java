@@ -1,9 +1,8 @@
-package io.shardmesh.server.identity;
+package io.shardmesh.common.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.hash.Sha256;
 import java.nio.file.Files;
 import java.nio.file.Path;

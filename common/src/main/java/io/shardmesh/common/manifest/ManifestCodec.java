@@ -1,4 +1,4 @@
-package io.shardmesh.common.grpc;
+package io.shardmesh.common.manifest;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
@@ -6,9 +6,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.id.ContentId;
-import io.shardmesh.common.manifest.Manifest;
+import io.shardmesh.common.id.NodeId;
 import io.shardmesh.proto.v1.Encryption;
 import io.shardmesh.proto.v1.EncryptionAlgorithm;
+import io.shardmesh.proto.v1.SealedMetadata;
 import io.shardmesh.proto.v1.Stripe;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,9 +17,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Manifests to and from their wire form. {@link #toBytes} is the deterministic serialization
- * whose SHA-256 is the file id; {@link #parse} checks bytes fetched from any peer against the id
- * before anything in them is trusted.
+ * Manifests to and from their stored form (the {@code shardmesh.v1.Manifest} message).
+ * {@link #toBytes} is the deterministic serialization whose SHA-256 is the file id;
+ * {@link #parse} checks bytes fetched from any peer against the id before anything in them is
+ * trusted. The metadata an encrypted manifest seals (name and content hash) is encoded here too.
  */
 public final class ManifestCodec {
 
@@ -36,7 +38,7 @@ public final class ManifestCodec {
                 .setOwnerId(m.ownerId().hex());
         m.contentSha256().ifPresent(h -> b.setContentSha256(h.hex()));
         for (List<ContentId> stripe : m.stripes()) {
-            b.addStripes(Stripe.newBuilder().addAllChunkIds(Wire.hex(stripe)));
+            b.addStripes(Stripe.newBuilder().addAllChunkIds(ContentId.hex(stripe)));
         }
         m.encryption().ifPresent(e -> b.setEncryption(Encryption.newBuilder()
                 .setAlgorithm(EncryptionAlgorithm.ENCRYPTION_ALGORITHM_AES_256_GCM)
@@ -83,16 +85,16 @@ public final class ManifestCodec {
             }
             List<List<ContentId>> stripes = new ArrayList<>(p.getStripesCount());
             for (int i = 0; i < p.getStripesCount(); i++) {
-                stripes.add(Wire.contentIds(p.getStripes(i).getChunkIdsList(), "stripes[" + i + "]", Integer.MAX_VALUE));
+                stripes.add(ContentId.fromHex(p.getStripes(i).getChunkIdsList(), "stripes[" + i + "]", Integer.MAX_VALUE));
             }
             Optional<Manifest.Encryption> enc = p.hasEncryption()
                     ? Optional.of(new Manifest.Encryption(p.getEncryption().getSealedMetadata().toByteArray(),
                             p.getEncryption().getMetadataNonce().toByteArray()))
                     : Optional.empty();
             Optional<ContentId> content = p.getContentSha256().isEmpty() ? Optional.empty()
-                    : Optional.of(Wire.contentId(p.getContentSha256(), "content_sha256"));
+                    : Optional.of(ContentId.fromHex(p.getContentSha256(), "content_sha256"));
             return new Manifest(p.getSize(), content, p.getName(), p.getK(), p.getM(), p.getShardSize(), stripes, enc,
-                    Wire.nodeId(p.getOwnerId(), "owner_id"));
+                    NodeId.fromHex(p.getOwnerId(), "owner_id"));
         } catch (InvalidProtocolBufferException e) {
             throw MeshException.dataLoss("manifest " + fileId + " does not parse: " + e.getMessage());
         } catch (MeshException e) {
@@ -101,6 +103,30 @@ public final class ManifestCodec {
             }
             // The bytes match the id, so someone signed off on a broken manifest: unreadable, not our input.
             throw MeshException.dataLoss("manifest " + fileId + " is not valid: " + e.getMessage());
+        }
+    }
+
+    /** What an encrypted manifest seals under the file key: the name and the plaintext's SHA-256. */
+    public record Metadata(String name, ContentId contentSha256) {
+    }
+
+    /** The bytes of the sealed metadata, before sealing. */
+    public static byte[] metadataBytes(Metadata metadata) {
+        return SealedMetadata.newBuilder().setName(metadata.name()).setContentSha256(metadata.contentSha256().hex())
+                .build().toByteArray();
+    }
+
+    /**
+     * The sealed metadata of {@code fileId}, once opened.
+     *
+     * @throws MeshException DATA_LOSS when the opened bytes are not sealed metadata
+     */
+    public static Metadata parseMetadata(ContentId fileId, byte[] bytes) {
+        try {
+            SealedMetadata sm = SealedMetadata.parseFrom(bytes);
+            return new Metadata(sm.getName(), ContentId.fromHex(sm.getContentSha256(), "content_sha256"));
+        } catch (InvalidProtocolBufferException | MeshException e) {
+            throw MeshException.dataLoss("the sealed metadata of " + fileId + " is damaged");
         }
     }
 }

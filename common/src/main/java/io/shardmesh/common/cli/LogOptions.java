@@ -1,4 +1,4 @@
-package io.shardmesh.server.node;
+package io.shardmesh.common.cli;
 
 import java.util.List;
 import java.util.Locale;

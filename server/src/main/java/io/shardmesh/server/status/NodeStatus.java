@@ -1,4 +1,4 @@
-package io.shardmesh.server.node;
+package io.shardmesh.server.status;
 
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.RoutingTable;
@@ -6,7 +6,7 @@ import java.util.List;
 
 /** A snapshot of a node, as {@code Node.Status} reports it. */
 public record NodeStatus(Contact self, String listenAddress, String version, long startedAtUnixMs, long uptimeMs,
-                         long storedChunks, long storedBytes, long maxStorageBytes, long pinnedFiles,
+                         long storedChunks, long storedBytes, long reservedBytes, long maxStorageBytes, long pinnedFiles,
                          int routingTableSize, List<RoutingTable.BucketInfo> buckets, long dhtRecords) {
 
     public NodeStatus {

@@ -1,0 +1,153 @@
+package io.shardmesh.server.chunk;
+
+import static java.util.Objects.requireNonNull;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.protocol.ProtocolLimits;
+import io.shardmesh.server.store.ChunkStore;
+import java.nio.ByteBuffer;
+import java.util.List;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SynchronousSink;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Serves a node's chunks: every byte verified against its id before it leaves, small chunks
+ * from a Caffeine cache bounded in bytes, large ones streamed from disk on demand. Disk work
+ * runs on the blocking scheduler; nothing here blocks the caller's thread.
+ */
+public final class ChunkReads {
+
+    private final ChunkStore store;
+    private final ChunkConfig config;
+    private final Scheduler blocking;
+    private final Cache<ContentId, byte[]> hot;
+
+    public ChunkReads(ChunkStore store, ChunkConfig config, Scheduler blocking) {
+        this.store = requireNonNull(store, "store");
+        this.config = requireNonNull(config, "config");
+        this.blocking = requireNonNull(blocking, "blocking");
+        this.hot = Caffeine.newBuilder()
+                .maximumWeight(config.hotCacheBytes())
+                .weigher((ContentId id, byte[] bytes) -> bytes.length)
+                .build();
+        store.onQuarantine(hot::invalidate);
+    }
+
+    /** A whole small chunk (a manifest), verified. */
+    public Mono<byte[]> readWhole(ContentId id) {
+        return Mono.fromCallable(() -> store.readVerified(id)).subscribeOn(blocking);
+    }
+
+    /** Which of {@code ids} are stored, in request order. */
+    public Mono<List<ContentId>> has(List<ContentId> ids) {
+        if (ids.size() > ProtocolLimits.MAX_BATCH_IDS) {
+            return Mono.error(Pins.tooMany(ids.size()));
+        }
+        return Mono.fromCallable(() -> ids.stream().filter(store::contains).distinct().toList()).subscribeOn(blocking);
+    }
+
+    /** What the store holds now (cheap; no disk access). */
+    public ChunkStore.StoreStats stats() {
+        return store.stats();
+    }
+
+    /** Drops a chunk that is gone from disk from the cache. */
+    void forget(ContentId id) {
+        hot.invalidate(id);
+    }
+
+    /**
+     * Streams a verified chunk, or {@code length} bytes of it from {@code offset} ({@code length}
+     * 0: to the end). At least one frame is emitted, so a reader always learns the chunk's size.
+     * Frames are produced on demand: a slow reader holds one frame, never the chunk.
+     */
+    public Flux<ChunkFrame> read(ContentId id, long offset, long length) {
+        if (offset < 0 || length < 0) {
+            return Flux.error(MeshException.invalidArgument("offset and length must not be negative, got offset "
+                    + offset + " and length " + length));
+        }
+        // The source is opened inside Flux.using, so a cancel at any point (even while the
+        // chunk is being verified) closes it; the whole stream runs on the blocking scheduler
+        // because disk sources read on demand.
+        return Flux.using(() -> open(id), source -> {
+            long size = source.size();
+            if (offset > size) {
+                return Flux.error(MeshException.outOfRange("offset " + offset + " is past the end of chunk "
+                        + id + " (" + size + " bytes)"));
+            }
+            long end = length == 0 ? size : Math.min(size, offset + length);
+            return Flux.generate(() -> offset, (Long pos, SynchronousSink<ChunkFrame> sink) -> {
+                int n = (int) Math.min(config.frameBytes(), end - pos);
+                sink.next(new ChunkFrame(source.read(pos, n), pos, size));
+                if (pos + n >= end) {
+                    sink.complete();
+                }
+                return pos + n;
+            });
+        }, Source::close).subscribeOn(blocking);
+    }
+
+    private Source open(ContentId id) {
+        byte[] cached = hot.getIfPresent(id);
+        if (cached != null) {
+            return new MemorySource(cached);
+        }
+        long size = store.size(id).orElseThrow(() -> MeshException.notFound("chunk " + id + " is not stored on this node"));
+        if (size <= config.hotEntryMaxBytes()) {
+            byte[] bytes = store.readVerified(id);
+            if (config.hotCacheBytes() > 0) {
+                hot.put(id, bytes);
+            }
+            return new MemorySource(bytes);
+        }
+        return new DiskSource(store.openVerified(id));
+    }
+
+    private interface Source extends AutoCloseable {
+        long size();
+
+        ByteBuffer read(long position, int length);
+
+        @Override
+        void close();
+    }
+
+    private record MemorySource(byte[] bytes) implements Source {
+        @Override
+        public long size() {
+            return bytes.length;
+        }
+
+        @Override
+        public ByteBuffer read(long position, int length) {
+            // A read-only view: the cached array is shared by every reader and never copied.
+            return ByteBuffer.wrap(bytes, (int) position, length).slice().asReadOnlyBuffer();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private record DiskSource(ChunkStore.ChunkReader reader) implements Source {
+        @Override
+        public long size() {
+            return reader.size();
+        }
+
+        @Override
+        public ByteBuffer read(long position, int length) {
+            return reader.read(position, length);
+        }
+
+        @Override
+        public void close() {
+            reader.close();
+        }
+    }
+}

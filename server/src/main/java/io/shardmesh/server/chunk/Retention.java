@@ -1,0 +1,85 @@
+package io.shardmesh.server.chunk;
+
+import static java.util.Objects.requireNonNull;
+
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.server.store.ChunkStore;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * The rule that keeps garbage collection from taking what a writer is about to pin: a chunk no
+ * pin references is kept for the grace period after it arrived. Arrival times are taken from
+ * the injected clock and kept in memory for chunks not pinned yet; a chunk without one (pinned
+ * when last seen, or found on disk at start) counts as arrived when the node started, so a
+ * restart gives every unpinned chunk a full grace period again rather than less.
+ *
+ * <p>Pinning, a repeated upload of a stored chunk and each deletion run under one lock, so a
+ * chunk is never collected between the check that it is stored and its pin.
+ */
+final class Retention {
+
+    private final ChunkStore store;
+    private final Clock clock;
+    private final long startedAtMillis;
+    private final Map<ContentId, Long> arrivedAt = new ConcurrentHashMap<>();
+    private final Object lock = new Object();
+
+    Retention(ChunkStore store, Clock clock) {
+        this.store = requireNonNull(store, "store");
+        this.clock = requireNonNull(clock, "clock");
+        this.startedAtMillis = clock.millis();
+    }
+
+    /** A new chunk was stored: its grace period starts now. */
+    void arrived(ContentId id) {
+        arrivedAt.put(id, clock.millis());
+    }
+
+    /**
+     * If {@code id} is stored, restarts its grace period (it was uploaded again, and a pin is on
+     * its way) and returns true.
+     */
+    boolean refreshIfStored(ContentId id) {
+        synchronized (lock) {
+            if (!store.contains(id)) {
+                return false;
+            }
+            arrived(id);
+            return true;
+        }
+    }
+
+    /** Runs {@code pin} under the lock; {@code pinned} chunks no longer need an arrival time. */
+    <T> T pinning(Supplier<T> pin, Iterable<ContentId> pinned) {
+        synchronized (lock) {
+            T result = pin.get();
+            pinned.forEach(arrivedAt::remove);
+            return result;
+        }
+    }
+
+    /** When {@code id} counts as arrived. */
+    long arrivedAtMillis(ContentId id) {
+        return arrivedAt.getOrDefault(id, startedAtMillis);
+    }
+
+    /**
+     * Deletes {@code id} if it arrived before {@code cutoffMillis} and {@code pinned} (asked under
+     * the lock, so no pin slips in between) says no pin references it.
+     *
+     * @return whether it was deleted
+     */
+    boolean deleteIfExpired(ContentId id, long cutoffMillis, Predicate<ContentId> pinned) {
+        synchronized (lock) {
+            if (arrivedAtMillis(id) >= cutoffMillis || pinned.test(id) || !store.delete(id)) {
+                return false;
+            }
+            arrivedAt.remove(id);
+            return true;
+        }
+    }
+}

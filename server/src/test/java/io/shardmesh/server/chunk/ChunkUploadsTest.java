@@ -1,0 +1,86 @@
+package io.shardmesh.server.chunk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.id.NodeId;
+import io.shardmesh.server.meta.MetadataDb;
+import io.shardmesh.server.store.ChunkStore;
+import io.shardmesh.server.testing.Await;
+import io.shardmesh.server.testing.Chunks;
+import java.lang.reflect.Proxy;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * An upload whose caller goes away at any moment keeps nothing: no temp file, no reserved quota.
+ * (A writer opened in a callable ahead of {@code Mono.using} was dropped unclosed when the caller
+ * left while it opened: the temp file and the reservation stayed until a restart.)
+ */
+class ChunkUploadsTest {
+
+    @TempDir
+    Path dir;
+
+    private MetadataDb db;
+
+    @AfterEach
+    void stop() {
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    @Test
+    void write_cancelledWhileTheWriterOpens_removesTheTempFileAndTheReservation() throws Exception {
+        // The store's beginWrite waits for a permit: the caller leaves while the writer is being opened.
+        ChunkStore disk = ChunkStore.open(dir, 0);
+        CountDownLatch opening = new CountDownLatch(1);
+        Semaphore gate = new Semaphore(0);
+        ChunkStore store = (ChunkStore) Proxy.newProxyInstance(ChunkStore.class.getClassLoader(),
+                new Class<?>[] {ChunkStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("beginWrite")) {
+                        opening.countDown();
+                        gate.acquireUninterruptibly();
+                    }
+                    try {
+                        return method.invoke(disk, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        db = MetadataDb.open(dir);
+        ChunkService chunks = ChunkService.create(store, db, ChunkConfig.defaults(), Clock.systemUTC(), Schedulers.parallel(),
+                Schedulers.boundedElastic(), NodeId.random());
+        byte[] data = Chunks.random(100_000, 3);
+        ContentId id = Chunks.idOf(data);
+
+        Disposable upload = chunks.uploads().write(new ChunkUpload(id, data.length, Optional.empty()),
+                Flux.just(ByteBuffer.wrap(data))).subscribe(r -> { }, e -> { });
+        assertThat(opening.await(20, TimeUnit.SECONDS)).isTrue();
+        upload.dispose();
+        gate.release();
+
+        Await.until("the abandoned upload's temp file and reservation to go", Duration.ofSeconds(20), () -> {
+            try (var tmp = Files.list(dir.resolve("tmp"))) {
+                return tmp.findAny().isEmpty() && disk.stats().reservedBytes() == 0;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(disk.contains(id)).isFalse();
+    }
+}
