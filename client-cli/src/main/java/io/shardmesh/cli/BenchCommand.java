@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -90,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             try (ClientMesh mesh = ClientMesh.connect(target)) {
                 t = System.nanoTime();
-                FilePut.Result r = mesh.put.put(new FilePut.Options("bench.bin", 4, 2, MIB, false), Flux.range(0, mib).map(i -> {
+                FilePut.Result r = mesh.put.put(new FilePut.Options("bench.bin", 4, 2, MIB, false, true), Flux.range(0, mib).map(i -> {
                     byte[] b = new byte[MIB];
                     new Random(i).nextBytes(b);
                     return ByteBuffer.wrap(b);
@@ -113,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
             local.forEach(ShardmeshNode::close);
             if (dir != null) {
                 try (var s = Files.walk(dir)) {
-                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
         }

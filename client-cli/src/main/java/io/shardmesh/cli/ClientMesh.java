@@ -22,8 +22,11 @@ import io.shardmesh.common.transfer.TransferConfig;
 import io.shardmesh.proto.v1.ListPeersRequest;
 import io.shardmesh.proto.v1.PeerStatus;
 import io.shardmesh.proto.v1.StatusRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +59,7 @@ final class ClientMesh implements AutoCloseable {
         this.owner = owner;
         this.nodes = List.copyOf(nodes);
         this.transport = new GrpcDhtTransport(channels, Optional::empty);
-        GrpcMesh mesh = new GrpcMesh(owner, () -> this.nodes, channels, new Directory(), CLOCK);
+        GrpcMesh mesh = new GrpcMesh(owner, () -> this.nodes, channels, new Directory(), ContactListener.NONE, CLOCK);
         this.put = new FilePut(mesh, TransferConfig.defaults(), Schedulers.parallel());
         this.get = new FileGet(mesh, TransferConfig.defaults(), Schedulers.parallel(), Schedulers.parallel());
         this.delete = new FileDelete(mesh, get);
@@ -110,11 +113,11 @@ final class ClientMesh implements AutoCloseable {
         try {
             if (!Files.isDirectory(dir)) {
                 // The client key and the shell history live here: the owner's alone.
-                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
         return dir;
     }

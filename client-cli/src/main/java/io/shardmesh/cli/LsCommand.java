@@ -8,10 +8,14 @@ import io.shardmesh.proto.v1.ListPeersRequest;
 import io.shardmesh.proto.v1.ListRequest;
 import io.shardmesh.proto.v1.ListResponse;
 import io.shardmesh.proto.v1.PeerStatus;
+import io.shardmesh.proto.v1.StatRequest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -51,6 +55,27 @@ final class LsCommand implements Callable<Integer> {
         return files;
     }
 
+    /** Most files whose holders {@code ls --network} probes (each costs a Stat). */
+    static final int MAX_HEALTH_PROBES = 200;
+
+    /** Each file's worst stripe, from a live probe of its holders (Files.Stat at the node). */
+    private Map<String, String> health(Collection<String> ids) {
+        Map<String, String> out = new HashMap<>();
+        try (NodeClient node = new NodeClient(global.node())) {
+            for (String id : ids.stream().limit(MAX_HEALTH_PROBES).toList()) {
+                try {
+                    var s = node.call("stat", NodeClient.LOOKUP_DEADLINE, stubs -> stubs.files().stat(
+                            StatRequest.newBuilder().setFileId(id).build()));
+                    int worst = s.getStripesList().stream().mapToInt(x -> x.getLossesSurvivable()).min().orElse(s.getFile().getM());
+                    out.put(id, worst < 0 ? "UNREADABLE" : "survives " + worst + " of " + s.getFile().getM());
+                } catch (MeshException e) {
+                    out.put(id, "? (" + e.kind().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public Integer call() throws Exception {
         Map<String, FileEntry> files = new LinkedHashMap<>();
@@ -72,16 +97,19 @@ final class LsCommand implements Callable<Integer> {
                 spec.commandLine().getErr().printf("warning: %s did not answer (%s)%n", n, e.kind());
             }
         }
+        Map<String, String> health = network && !global.json && !global.quiet ? health(files.keySet()) : Map.of();
         NodeClient.print(global, spec.commandLine().getOut(), ListResponse.newBuilder().addAllFiles(files.values()).build(), out -> {
             if (global.quiet) {
                 files.keySet().forEach(out::println);
                 return;
             }
-            out.printf("%-64s  %10s  %-5s  %-20s  %s%n", "FILE ID", "SIZE", "K+M", "CREATED", "NAME");
+            String header = String.format("%-64s  %10s  %-5s  %-20s", "FILE ID", "SIZE", "K+M", "CREATED");
+            out.println(header + (network ? String.format("  %-22s", "HEALTH (WORST STRIPE)") : "") + "  NAME");
             for (FileEntry f : files.values()) {
-                out.printf("%-64s  %10s  %-5s  %-20s  %s%n", f.getFileId(), Sizes.format(f.getSize()), f.getK() + "+" + f.getM(),
-                        Instant.ofEpochMilli(f.getCreatedAtUnixMs()).toString().substring(0, 19),
-                        f.getEncrypted() && f.getName().isEmpty() ? "(encrypted)" : f.getName());
+                String line = String.format("%-64s  %10s  %-5s  %-20s", f.getFileId(), Sizes.format(f.getSize()),
+                        f.getK() + "+" + f.getM(), Instant.ofEpochMilli(f.getCreatedAtUnixMs()).toString().substring(0, 19));
+                out.println(line + (network ? String.format("  %-22s", health.getOrDefault(f.getFileId(), "?")) : "") + "  "
+                        + (f.getEncrypted() && f.getName().isEmpty() ? "(encrypted)" : f.getName()));
             }
         });
         return ExitCodes.OK;

@@ -2,9 +2,11 @@ package io.shardmesh.cli;
 
 import io.shardmesh.common.cli.SizeConverter;
 import io.shardmesh.common.error.MeshException;
+import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.common.transfer.TransferConfig;
 import io.shardmesh.common.units.Sizes;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -56,10 +58,15 @@ final class PutCommand implements Callable<Integer> {
     @Option(names = "--encrypt", description = "Encrypt here with a fresh key; prints the capability, the key's only copy.")
     boolean encrypt;
 
+    @Option(names = "--allow-degraded", description = "Store even when fewer than k + m live nodes can take a stripe's"
+            + " shards; the file then survives fewer than m losses (the output says how many).")
+    boolean allowDegraded;
+
     @Override
     public Integer call() throws Exception {
         String fileName = name != null ? name : source.equals("-") ? "stdin" : Path.of(source).getFileName().toString();
-        FilePut.Options options = new FilePut.Options(fileName, k, m, (int) Math.min(Integer.MAX_VALUE, shardSize), encrypt);
+        FilePut.Options options = new FilePut.Options(fileName, k, m, (int) Math.min(Integer.MAX_VALUE, shardSize), encrypt,
+                allowDegraded);
         InputStream in;
         long total = -1;
         try {
@@ -67,7 +74,7 @@ final class PutCommand implements Callable<Integer> {
                 total = Files.size(Path.of(source));
             }
             // Standard input is not ours to close (the shell reads its commands from it).
-            in = source.equals("-") ? new java.io.FilterInputStream(System.in) {
+            in = source.equals("-") ? new FilterInputStream(System.in) {
                 @Override
                 public void close() {
                 }
@@ -92,16 +99,15 @@ final class PutCommand implements Callable<Integer> {
             try (Progress progress = Progress.start("put " + fileName, total, global)) {
                 r = mesh.put.put(options, data, progress::add).block(Duration.ofHours(24));
             }
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(r.handle());
-            if (!global.quiet) {
-                r.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
-                if (!global.json) {
-                    spec.commandLine().getErr().printf("stored %s (%s), %d data + %d parity shards per stripe%n",
-                            fileName, Sizes.format(r.manifest().size()), k, m);
-                }
+            PrintWriter err = spec.commandLine().getErr();
+            if (!global.quiet && !global.json) {
+                r.warnings().forEach(w -> err.println("warning: " + w));
+                err.printf("stored %s (%s) as %d data + %d parity shards per stripe on %d nodes: it survives the loss of"
+                                + " any %d of a stripe's holders%n", fileName, Sizes.format(r.manifest().size()), k, m,
+                        r.distinctHolders(), Math.max(0, r.lossesSurvived()));
+                err.flush();
             }
-            out.flush();
+            NodeClient.print(global, spec.commandLine().getOut(), Wire.putResponse(r), out -> out.println(r.handle()));
         }
         return ExitCodes.OK;
     }

@@ -3,6 +3,8 @@ package io.shardmesh.cli;
 import io.shardmesh.common.units.Sizes;
 import io.shardmesh.proto.v1.StatRequest;
 import io.shardmesh.proto.v1.StatResponse;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +27,18 @@ final class StatCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID|CAPABILITY")
     String handle;
 
+    /** A stripe's (or the file's worst stripe's) health in words. */
+    static String health(int lossesSurvivable, int m) {
+        if (lossesSurvivable < 0) {
+            return "UNREADABLE now (fewer than k shards answer)";
+        }
+        if (lossesSurvivable == 0) {
+            return "at risk: survives no more losses";
+        }
+        return "survives " + lossesSurvivable + " more loss" + (lossesSurvivable == 1 ? "" : "es")
+                + (lossesSurvivable < m ? " (of " + m + ")" : "");
+    }
+
     @Override
     public Integer call() throws Exception {
         int colon = handle.indexOf(':');
@@ -44,15 +58,21 @@ final class StatCommand implements Callable<Integer> {
             out.printf("coding   %d data + %d parity shards of %s per stripe, %d stripe(s)%s%n", f.getK(), f.getM(),
                     Sizes.format(f.getShardSize()), s.getStripesCount(), f.getEncrypted() ? ", AES-256-GCM" : "");
             out.printf("owner    %s%n", f.getOwnerId());
+            int worst = s.getStripesList().stream().mapToInt(x -> x.getLossesSurvivable()).min().orElse(f.getM());
+            out.printf("health   %s%n", health(worst, f.getM()));
             if (global.quiet) {
                 return;
             }
             for (var stripe : s.getStripesList()) {
-                out.printf("stripe %d%n", stripe.getIndex());
+                out.printf("stripe %d  %d/%d shards live (needs %d), %s%n", stripe.getIndex(), stripe.getLiveShards(),
+                        stripe.getShardsCount(), f.getK(), health(stripe.getLossesSurvivable(), f.getM()));
                 for (var sh : stripe.getShardsList()) {
+                    Set<String> live = new HashSet<>();
+                    sh.getLiveHoldersList().forEach(h -> live.add(h.getNodeId()));
                     out.printf("  %-6s %2d  %s...  %s%n", sh.getIndex() < f.getK() ? "data" : "parity", sh.getIndex(),
                             sh.getChunkId().substring(0, 16), sh.getHoldersCount() == 0 ? "(no holder announces it)"
-                                    : sh.getHoldersList().stream().map(h -> h.getHost() + ":" + h.getPort())
+                                    : sh.getHoldersList().stream().map(h -> h.getHost() + ":" + h.getPort()
+                                                    + (live.contains(h.getNodeId()) ? "" : " (not answering or lost it)"))
                                             .reduce((a, b) -> a + ", " + b).orElse(""));
                 }
             }

@@ -26,7 +26,8 @@ final class UpCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     GlobalOptions global;
 
-    @Option(names = "--nodes", defaultValue = "3", description = "How many nodes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--nodes", defaultValue = "6",
+            description = "How many nodes (default: ${DEFAULT-VALUE}, enough for a put with the default 4 data + 2 parity shards).")
     int count;
 
     @Option(names = "--base-port", defaultValue = "7070",

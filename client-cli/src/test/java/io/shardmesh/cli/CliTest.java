@@ -3,15 +3,26 @@ package io.shardmesh.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.JsonFormat;
+import io.shardmesh.common.crypto.StripeCipher;
+import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.proto.v1.StatusResponse;
 import io.shardmesh.server.node.ShardmeshNode;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +42,7 @@ class CliTest {
     void start() throws Exception {
         a = ShardmeshNode.builder(dir.resolve("a")).listen(new HostPort("127.0.0.1", 0)).start();
         b = ShardmeshNode.builder(dir.resolve("b")).listen(new HostPort("127.0.0.1", 0))
-                .configure(c -> c.withBootstrap(List.of(new io.shardmesh.common.net.HostPort("127.0.0.1", a.port())))).start();
+                .configure(c -> c.withBootstrap(List.of(new HostPort("127.0.0.1", a.port())))).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (b.kademlia().table().size() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -130,9 +141,9 @@ class CliTest {
         System.setProperty("shardmesh.home", dir.resolve("home").toString());
         Path in = dir.resolve("in.bin");
         byte[] data = new byte[300_000];
-        new java.util.Random(5).nextBytes(data);
-        java.nio.file.Files.write(in, data);
-        Run put = run("put", in.toString(), "--node", node(a), "-q");
+        new Random(5).nextBytes(data);
+        Files.write(in, data);
+        Run put = run("put", in.toString(), "-k", "1", "-m", "1", "--node", node(a), "-q");
         assertThat(put.exit()).as(put.err()).isZero();
         String id = put.out().trim();
         assertThat(id).hasSize(64);
@@ -140,16 +151,16 @@ class CliTest {
         Path out = dir.resolve("out.bin");
         Run get = run("get", id, "-o", out.toString(), "--node", node(b));
         assertThat(get.exit()).as(get.err()).isZero();
-        assertThat(java.nio.file.Files.readAllBytes(out)).isEqualTo(data);
+        assertThat(Files.readAllBytes(out)).isEqualTo(data);
 
         Run again = run("get", id, "-o", out.toString(), "--node", node(b));
         assertThat(again.exit()).isEqualTo(ExitCodes.ERROR);
         assertThat(again.err()).contains("use --force");
         assertThat(run("get", id, "-o", out.toString(), "--force", "--node", node(b)).exit()).isZero();
 
-        assertThat(run("get", io.shardmesh.common.id.ContentId.random().hex(), "-o", dir.resolve("x").toString(),
+        assertThat(run("get", ContentId.random().hex(), "-o", dir.resolve("x").toString(),
                 "--node", node(a)).exit()).isEqualTo(ExitCodes.NOT_FOUND);
-        try (var files = java.nio.file.Files.list(dir)) {
+        try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".shardmesh-partial"));
         }
     }
@@ -158,22 +169,22 @@ class CliTest {
     void putEncrypted_getWithTheWrongKey_failsAndLeavesNoFile() throws Exception {
         System.setProperty("shardmesh.home", dir.resolve("home").toString());
         Path in = dir.resolve("secret.txt");
-        java.nio.file.Files.writeString(in, "attack at dawn");
-        Run put = run("put", in.toString(), "--encrypt", "--node", node(a), "-q");
+        Files.writeString(in, "attack at dawn");
+        Run put = run("put", in.toString(), "-k", "1", "-m", "1", "--encrypt", "--node", node(a), "-q");
         assertThat(put.exit()).as(put.err()).isZero();
         String cap = put.out().trim();
         Path ok = dir.resolve("ok.txt");
         assertThat(run("get", cap, "-o", ok.toString(), "--node", node(b)).exit()).isZero();
-        assertThat(java.nio.file.Files.readString(ok)).isEqualTo("attack at dawn");
+        assertThat(Files.readString(ok)).isEqualTo("attack at dawn");
 
-        String wrong = cap.substring(0, 65) + io.shardmesh.common.crypto.StripeCipher.capability(
-                io.shardmesh.common.id.ContentId.random(), io.shardmesh.common.crypto.StripeCipher.newKey()).substring(65);
+        String wrong = cap.substring(0, 65) + StripeCipher.capability(
+                ContentId.random(), StripeCipher.newKey()).substring(65);
         Path bad = dir.resolve("bad.txt");
         Run r = run("get", wrong, "-o", bad.toString(), "--node", node(b));
         assertThat(r.exit()).isEqualTo(ExitCodes.ERROR);
         assertThat(r.err().lines().toList()).singleElement().asString().contains("wrong key");
         assertThat(bad).doesNotExist();
-        try (var files = java.nio.file.Files.list(dir)) {
+        try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".shardmesh-partial"));
         }
     }
@@ -182,12 +193,12 @@ class CliTest {
     void statLsRm_showTheFileThenDeleteItEverywhere() throws Exception {
         System.setProperty("shardmesh.home", dir.resolve("home").toString());
         Path in = dir.resolve("listed.txt");
-        java.nio.file.Files.writeString(in, "hello mesh");
-        String id = run("put", in.toString(), "--node", node(a), "-q").out().trim();
+        Files.writeString(in, "hello mesh");
+        String id = run("put", in.toString(), "-k", "1", "-m", "1", "--node", node(a), "-q").out().trim();
 
         Run stat = run("stat", id, "--node", node(b));
         assertThat(stat.exit()).as(stat.err()).isZero();
-        assertThat(stat.out()).contains("name     listed.txt").contains("4 data + 2 parity").contains("stripe 0");
+        assertThat(stat.out()).contains("name     listed.txt").contains("1 data + 1 parity").contains("stripe 0");
         Run ls = run("ls", "--network", "--node", node(a), "-q");
         assertThat(ls.exit()).isZero();
         assertThat(ls.out().lines()).contains(id);
@@ -245,19 +256,19 @@ class CliTest {
     @Test
     void getByName_findsTheOneFileOfThatName_andRefusesUnknownOrAmbiguousNames() throws Exception {
         Path in = dir.resolve("notes.txt");
-        java.nio.file.Files.writeString(in, "first");
-        String id = run("put", in.toString(), "--node", node(a), "-q").out().trim();
+        Files.writeString(in, "first");
+        String id = run("put", in.toString(), "-k", "1", "-m", "1", "--node", node(a), "-q").out().trim();
 
         Run byName = run("get", "notes.txt", "-o", dir.resolve("copy.txt").toString(), "--node", node(a));
         assertThat(byName.exit()).as(byName.err()).isZero();
-        assertThat(java.nio.file.Files.readString(dir.resolve("copy.txt"))).isEqualTo("first");
+        assertThat(Files.readString(dir.resolve("copy.txt"))).isEqualTo("first");
 
         Run missing = run("get", "no-such-name.txt", "--node", node(a));
         assertThat(missing.exit()).isEqualTo(ExitCodes.NOT_FOUND);
         assertThat(missing.err()).contains("no file named 'no-such-name.txt'");
 
-        java.nio.file.Files.writeString(in, "second");
-        String other = run("put", in.toString(), "--node", node(a), "-q").out().trim();
+        Files.writeString(in, "second");
+        String other = run("put", in.toString(), "-k", "1", "-m", "1", "--node", node(a), "-q").out().trim();
         Run ambiguous = run("get", "notes.txt", "--node", node(a), "-o", dir.resolve("x").toString());
         assertThat(ambiguous.exit()).isEqualTo(ExitCodes.ERROR);
         assertThat(ambiguous.err()).contains(id).contains(other).contains("use a file id");
@@ -268,19 +279,19 @@ class CliTest {
     void get_whenEveryHolderStopsMidTransfer_failsAndLeavesNoFileBehind() throws Exception {
         Path in = dir.resolve("big.bin");
         byte[] data = new byte[64 << 20];
-        new java.util.Random(7).nextBytes(data);
-        java.nio.file.Files.write(in, data);
+        new Random(7).nextBytes(data);
+        Files.write(in, data);
         String id = run("put", in.toString(), "-k", "2", "-m", "0", "--node", node(a), "-q").out().trim();
-        Path outDir = java.nio.file.Files.createDirectory(dir.resolve("out"));
+        Path outDir = Files.createDirectory(dir.resolve("out"));
         Path target = outDir.resolve("copy.bin");
 
-        java.util.concurrent.CompletableFuture<Run> get = java.util.concurrent.CompletableFuture.supplyAsync(
+        CompletableFuture<Run> get = CompletableFuture.supplyAsync(
                 () -> run("get", id, "-o", target.toString(), "--node", node(a)));
         // Stop every node the moment checked bytes start landing in the partial file.
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         boolean midTransfer = false;
         while (!midTransfer && !get.isDone() && System.nanoTime() < deadline) {
-            try (var files = java.nio.file.Files.list(outDir)) {
+            try (var files = Files.list(outDir)) {
                 midTransfer = files.anyMatch(f -> f.getFileName().toString().endsWith(".shardmesh-partial")
                         && f.toFile().length() > 0);
             }
@@ -290,26 +301,26 @@ class CliTest {
         a.close();
         b.close();
 
-        Run r = get.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        Run r = get.get(60, TimeUnit.SECONDS);
         assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(r.err().lines().toList()).singleElement().asString().startsWith("shardmesh get: ");
-        try (var files = java.nio.file.Files.list(outDir)) {
+        try (var files = Files.list(outDir)) {
             assertThat(files.toList()).as("no output and no partial file").isEmpty();
         }
     }
 
     @Test
     void shell_runsCommandsFromStdin_andExitsWithTheLastCommandsCode() {
-        java.io.InputStream stdin = System.in;
+        InputStream stdin = System.in;
         try {
-            System.setIn(new java.io.ByteArrayInputStream(
-                    ("# a script\nkv put colour blue\n\nkv get colour -q\nnode\nstatus\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            System.setIn(new ByteArrayInputStream(
+                    ("# a script\nkv put colour blue\n\nkv get colour -q\nnode\nstatus\n").getBytes(StandardCharsets.UTF_8)));
             Run r = run("shell", "--node", node(a));
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out()).contains("stored 'colour'").contains("blue" + System.lineSeparator()).contains(a.id().hex());
             assertThat(r.err()).contains("run 'node' from your system shell");
 
-            System.setIn(new java.io.ByteArrayInputStream("kv get nothing-here\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            System.setIn(new ByteArrayInputStream("kv get nothing-here\n".getBytes(StandardCharsets.UTF_8)));
             assertThat(run("shell", "--node", node(b)).exit()).isEqualTo(ExitCodes.NOT_FOUND);
         } finally {
             System.setIn(stdin);
@@ -325,10 +336,10 @@ class CliTest {
 
     @Test
     void shell_keepsBangsLiterally_andRefusesPutFromItsOwnStdin() {
-        java.io.InputStream stdin = System.in;
+        InputStream stdin = System.in;
         try {
-            System.setIn(new java.io.ByteArrayInputStream(
-                    "kv put z \"a!!b!-1c\"\nput - --name x\nkv get z -q\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            System.setIn(new ByteArrayInputStream(
+                    "kv put z \"a!!b!-1c\"\nput - --name x\nkv get z -q\n".getBytes(StandardCharsets.UTF_8)));
             Run r = run("shell", "--node", node(a));
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out()).contains("a!!b!-1c" + System.lineSeparator());
@@ -341,13 +352,13 @@ class CliTest {
     @Test
     void getByStoredName_neverWritesIntoADirectoryOfThatName_andLongNamesFit() throws Exception {
         Path in = dir.resolve("in.bin");
-        java.nio.file.Files.writeString(in, "payload");
+        Files.writeString(in, "payload");
         String longName = "n".repeat(300);
-        String id = run("put", in.toString(), "--name", "subdir", "--node", node(a), "-q").out().trim();
-        String longId = run("put", in.toString(), "--name", longName, "--node", node(a), "-q").out().trim();
+        String id = run("put", in.toString(), "-k", "1", "-m", "1", "--name", "subdir", "--node", node(a), "-q").out().trim();
+        String longId = run("put", in.toString(), "-k", "1", "-m", "1", "--name", longName, "--node", node(a), "-q").out().trim();
 
-        Path cwd = java.nio.file.Files.createDirectories(dir.resolve("cwd"));
-        java.nio.file.Files.createDirectory(cwd.resolve("subdir"));
+        Path cwd = Files.createDirectories(dir.resolve("cwd"));
+        Files.createDirectory(cwd.resolve("subdir"));
         Run intoDir = run("get", id, "-o", cwd.resolve("subdir").toString(), "--node", node(a));
         assertThat(intoDir.exit()).as("a directory named by -o takes the stored name").isZero();
         assertThat(cwd.resolve("subdir/subdir")).hasContent("payload");
@@ -355,7 +366,7 @@ class CliTest {
         Run longOne = run("get", longId, "-o", cwd.toString(), "--node", node(a));
         assertThat(longOne.exit()).as(longOne.err()).isZero();
         assertThat(cwd.resolve("n".repeat(GetCommand.MAX_NAME_BYTES))).hasContent("payload");
-        assertThat(GetCommand.partialName("é".repeat(200)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+        assertThat(GetCommand.partialName("é".repeat(200)).getBytes(StandardCharsets.UTF_8).length)
                 .isLessThan(255);
     }
 
@@ -363,18 +374,18 @@ class CliTest {
     void getByStoredName_whenThatNameIsADirectoryHere_refusesInsteadOfWritingInsideIt() throws Exception {
         String name = "cli-test-dir-" + System.nanoTime();
         Path in = dir.resolve("in.bin");
-        java.nio.file.Files.writeString(in, "payload");
-        String id = run("put", in.toString(), "--name", name, "--node", node(a), "-q").out().trim();
-        Path here = java.nio.file.Files.createDirectory(Path.of(name));
+        Files.writeString(in, "payload");
+        String id = run("put", in.toString(), "-k", "1", "-m", "1", "--name", name, "--node", node(a), "-q").out().trim();
+        Path here = Files.createDirectory(Path.of(name));
         try {
             Run r = run("get", id, "--node", node(a));
             assertThat(r.exit()).isEqualTo(ExitCodes.ERROR);
             assertThat(r.err()).contains("which is a directory here");
-            try (var inside = java.nio.file.Files.list(here)) {
+            try (var inside = Files.list(here)) {
                 assertThat(inside.toList()).isEmpty();
             }
         } finally {
-            java.nio.file.Files.delete(here);
+            Files.delete(here);
         }
     }
 
@@ -383,17 +394,17 @@ class CliTest {
         String previousHome = System.getProperty("shardmesh.home");
         System.setProperty("shardmesh.home", dir.resolve("home").toString());
         String capability = "ab".repeat(32) + ":c2VjcmV0";
-        byte[] typed = ("status\ncat " + capability + "\nkv put z a!!b\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try (var t = new org.jline.terminal.impl.DumbTerminal(new java.io.ByteArrayInputStream(typed), java.io.OutputStream.nullOutputStream())) {
+        byte[] typed = ("status\ncat " + capability + "\nkv put z a!!b\n").getBytes(StandardCharsets.UTF_8);
+        try (var t = new org.jline.terminal.impl.DumbTerminal(new ByteArrayInputStream(typed), OutputStream.nullOutputStream())) {
             var reader = ShellCommand.reader(t, true);
             assertThat(reader.readLine()).isEqualTo("status");
             assertThat(reader.readLine()).isEqualTo("cat " + capability);
             assertThat(reader.readLine()).isEqualTo("kv put z a!!b");
             reader.getHistory().save();
             Path history = dir.resolve("home/history");
-            assertThat(java.nio.file.Files.readString(history)).contains("status").contains("a!!b").doesNotContain(capability);
-            assertThat(java.nio.file.Files.getPosixFilePermissions(history))
-                    .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            assertThat(Files.readString(history)).contains("status").contains("a!!b").doesNotContain(capability);
+            assertThat(Files.getPosixFilePermissions(history))
+                    .isEqualTo(PosixFilePermissions.fromString("rw-------"));
         } finally {
             if (previousHome == null) {
                 System.clearProperty("shardmesh.home");

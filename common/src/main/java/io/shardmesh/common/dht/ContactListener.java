@@ -1,5 +1,8 @@
 package io.shardmesh.common.dht;
 
+import io.shardmesh.common.id.NodeId;
+import java.util.Optional;
+
 /**
  * Told whether contacts answered: lookups tell the routing table, the node tells its persisted
  * peer table.
@@ -11,6 +14,14 @@ public interface ContactListener {
 
     /** A call to {@code contact} failed or timed out. */
     void failed(Contact contact);
+
+    /**
+     * {@code stale}'s address answered as another node, {@code answeredAs} (a node rebuilt with a
+     * new key on the old address): {@code stale} is gone from there.
+     */
+    default void replaced(Contact stale, Optional<NodeId> answeredAs) {
+        failed(stale);
+    }
 
     /** Ignores everything. */
     ContactListener NONE = new ContactListener() {

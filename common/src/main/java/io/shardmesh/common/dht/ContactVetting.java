@@ -3,12 +3,18 @@ package io.shardmesh.common.dht;
 import static java.util.Objects.requireNonNull;
 
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.net.HostPort;
+import io.shardmesh.common.protocol.ProtocolLimits;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -26,7 +32,7 @@ final class ContactVetting {
     /** Stores (and pings) in flight at once during a gossip check. */
     private static final int FAN_OUT = 8;
     /** Peers considered per gossip exchange. */
-    private static final int GOSSIP_SAMPLE = io.shardmesh.common.protocol.ProtocolLimits.MAX_GOSSIP_PEERS;
+    private static final int GOSSIP_SAMPLE = ProtocolLimits.MAX_GOSSIP_PEERS;
 
     private final NodeId self;
     private final RoutingTable table;
@@ -47,18 +53,21 @@ final class ContactVetting {
     /** Contacts that answered a verification ping at their claimed address recently. */
     private final Map<Contact, Long> verifiedUntil = new ConcurrentHashMap<>();
     /** How soon a contact whose check failed may be checked again. */
-    static final java.time.Duration RECHECK_AFTER_FAILURE = java.time.Duration.ofSeconds(2);
+    static final Duration RECHECK_AFTER_FAILURE = Duration.ofSeconds(2);
     /** Verification pings (gossip, unknown callers) in flight at once, node-wide. */
     static final int MAX_VERIFICATIONS = 64;
-    private final java.util.concurrent.Semaphore verifications = new java.util.concurrent.Semaphore(MAX_VERIFICATIONS);
+    private final Semaphore verifications = new Semaphore(MAX_VERIFICATIONS);
     /** How long a contact that failed is skipped by lookups. */
-    static final java.time.Duration SUSPECT_FOR = Kademlia.SUSPECT_FOR;
+    static final Duration SUSPECT_FOR = Kademlia.SUSPECT_FOR;
     /** Contacts being pinged because their bucket is full, so one contact gets one ping at a time. */
     private final Set<NodeId> evictionPings = ConcurrentHashMap.newKeySet();
 
-    ContactVetting(NodeId self, RoutingTable table, KademliaConfig config, DhtTransport transport, Clock clock,
-                   ContactListener events, Logger log) {
+    private final Supplier<Contact> selfContact;
+
+    ContactVetting(NodeId self, Supplier<Contact> selfContact, RoutingTable table, KademliaConfig config,
+                   DhtTransport transport, Clock clock, ContactListener events, Logger log) {
         this.self = requireNonNull(self, "self");
+        this.selfContact = requireNonNull(selfContact, "selfContact");
         this.table = requireNonNull(table, "table");
         this.config = requireNonNull(config, "config");
         this.transport = requireNonNull(transport, "transport");
@@ -72,7 +81,7 @@ final class ContactVetting {
      * a full bucket pings its oldest contact first.
      */
     void heardFrom(Contact contact, long rttMillis) {
-        if (contact.id().equals(self)) {
+        if (contact.id().equals(self) || !routable(contact)) {
             return;
         }
         suspectUntil.remove(contact);
@@ -99,7 +108,7 @@ final class ContactVetting {
      * a ping to the claimed address answers with the claimed id.
      */
     void claimedBy(Contact sender) {
-        if (sender.id().equals(self)) {
+        if (sender.id().equals(self) || !routable(sender)) {
             return;
         }
         var known = table.entry(sender.id());
@@ -119,6 +128,21 @@ final class ContactVetting {
         verifyAndLearn(List.of(sender)).subscribe(n -> { }, e -> log.debug("caller check failed: {}", e.getMessage()));
     }
 
+    /**
+     * {@code stale}'s address answered as another node: it is gone from there, at once (not
+     * after maxFailures calls). The node now there is checked and learnt like any other.
+     */
+    void replaced(Contact stale, Optional<NodeId> answeredAs) {
+        if (table.entry(stale.id()).map(e -> e.contact().equals(stale)).orElse(false)) {
+            table.remove(stale.id());
+        }
+        verifiedUntil.remove(stale);
+        bounded(suspectUntil).put(stale, clock.millis() + SUSPECT_FOR.toMillis());
+        events.failed(stale);
+        answeredAs.filter(id -> !id.equals(self)).ifPresent(id -> verifyAndLearn(List.of(new Contact(id, stale.host(), stale.port())))
+                .subscribe(n -> { }, e -> log.debug("checking the node now at {} failed: {}", stale.address(), e.getMessage())));
+    }
+
     /** A call to {@code contact} failed or timed out: lookups skip it for a while. */
     void noAnswer(Contact contact) {
         verifiedUntil.remove(contact);
@@ -131,7 +155,7 @@ final class ContactVetting {
     Mono<Long> verifyAndLearn(Collection<Contact> candidates) {
         return Flux.fromIterable(candidates)
                 .take(GOSSIP_SAMPLE)
-                .filter(c -> !c.id().equals(self) && table.entry(c.id()).isEmpty() && !suspect(c))
+                .filter(c -> !c.id().equals(self) && routable(c) && table.entry(c.id()).isEmpty() && !suspect(c))
                 .flatMap(c -> {
                     if (recentlyVerified(c)) {
                         heardFrom(c, 0);
@@ -163,6 +187,23 @@ final class ContactVetting {
                             });
                 }, FAN_OUT)
                 .count();
+    }
+
+    /**
+     * Whether {@code c} belongs in this node's table: a loopback contact is dialable only on its
+     * own host, so a node that others reach over the network does not take one in (it would hand
+     * it on to them in its answers, and they could never reach it).
+     */
+    boolean routable(Contact c) {
+        if (!HostPort.isLoopback(c.host())) {
+            return true;
+        }
+        try {
+            return HostPort.isLoopback(selfContact.get().host());
+        } catch (RuntimeException e) {
+            // Not started yet: no address to compare with, so no reason to refuse.
+            return true;
+        }
     }
 
     private boolean recentlyVerified(Contact c) {

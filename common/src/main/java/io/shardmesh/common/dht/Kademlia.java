@@ -10,6 +10,7 @@ import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.protocol.ProtocolLimits;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -33,7 +34,7 @@ public final class Kademlia {
     /** Stores (and pings) in flight at once during a publish or a join. */
     private static final int FAN_OUT = 8;
     /** How long a contact that failed is skipped by lookups. */
-    public static final java.time.Duration SUSPECT_FOR = java.time.Duration.ofMinutes(10);
+    public static final Duration SUSPECT_FOR = Duration.ofMinutes(10);
 
     private final NodeKey key;
     private final KademliaConfig config;
@@ -55,6 +56,11 @@ public final class Kademlia {
         public void failed(Contact contact) {
             vetting.noAnswer(contact);
         }
+
+        @Override
+        public void replaced(Contact stale, Optional<NodeId> answeredAs) {
+            vetting.replaced(stale, answeredAs);
+        }
     };
 
     public Kademlia(NodeKey key, Supplier<Contact> self, KademliaConfig config, DhtTransport transport, RecordStore records,
@@ -68,7 +74,7 @@ public final class Kademlia {
         this.timer = requireNonNull(timer, "timer");
         this.blocking = requireNonNull(blocking, "blocking");
         this.table = new RoutingTable(key.id(), config.k());
-        this.vetting = new ContactVetting(key.id(), table, config, transport, clock, requireNonNull(events, "events"), log);
+        this.vetting = new ContactVetting(key.id(), self, table, config, transport, clock, requireNonNull(events, "events"), log);
         this.responder = new KademliaResponder(requireNonNull(self, "self"), table, config, records, vetting, clock, blocking, log);
     }
 
@@ -78,6 +84,14 @@ public final class Kademlia {
 
     public Contact self() {
         return responder.self();
+    }
+
+    /**
+     * Where other parts of the node report what they learnt of a contact (a chunk call that
+     * failed, an address that answered as another node), so the routing table learns it too.
+     */
+    public ContactListener contactEvents() {
+        return lookupListener;
     }
 
     /** The callee side: what this node answers to other nodes' requests. */

@@ -6,8 +6,11 @@ import io.shardmesh.common.id.Key256;
 import io.shardmesh.common.id.NodeId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -52,6 +55,8 @@ public final class RoutingTable {
     private final NodeId self;
     private final int k;
     private final Bucket[] buckets = new Bucket[Key256.BITS];
+    /** Which identity the table holds at each address (entries only, not replacements). */
+    private final Map<String, NodeId> byAddress = new HashMap<>();
 
     public RoutingTable(NodeId self, int k) {
         this.self = requireNonNull(self, "self");
@@ -72,11 +77,20 @@ public final class RoutingTable {
         return k;
     }
 
-    /** Records that {@code contact} was heard from just now. */
+    /**
+     * Records that {@code contact} was heard from just now, at its address (callers pass only
+     * contacts that answered there). Another identity in the table at the same address is
+     * removed: one address is one process, so the old one is gone (a node rebuilt with a new key
+     * on the old address), and both standing side by side would look like two hosts.
+     */
     public synchronized Observed observe(Contact contact, long nowUnixMs) {
         int index = self.bucketIndex(contact.id());
         if (index < 0) {
             return new Ignored();
+        }
+        NodeId before = byAddress.get(contact.address());
+        if (before != null && !before.equals(contact.id())) {
+            remove(before);
         }
         Bucket b = buckets[index];
         b.touched = nowUnixMs;
@@ -91,6 +105,7 @@ public final class RoutingTable {
         if (b.entries.size() < k) {
             b.replacements.removeIf(e -> e.contact().id().equals(contact.id()));
             b.entries.put(contact.id(), new Entry(contact, nowUnixMs, nowUnixMs, 0));
+            byAddress.put(contact.address(), contact.id());
             return new Added(contact);
         }
         b.replacements.removeIf(e -> e.contact().id().equals(contact.id()));
@@ -141,12 +156,19 @@ public final class RoutingTable {
             return false;
         }
         Bucket b = buckets[index];
-        if (b.entries.remove(id) == null) {
+        Entry gone = b.entries.remove(id);
+        if (gone == null) {
             return b.replacements.removeIf(r -> r.contact().id().equals(id));
         }
+        byAddress.remove(gone.contact().address(), id);
         Entry promoted = b.replacements.pollLast();
+        while (promoted != null && byAddress.containsKey(promoted.contact().address())) {
+            // Its address has another identity in the table now: it is stale.
+            promoted = b.replacements.pollLast();
+        }
         if (promoted != null) {
             b.entries.put(promoted.contact().id(), promoted);
+            byAddress.put(promoted.contact().address(), promoted.contact().id());
         }
         return true;
     }
@@ -277,7 +299,7 @@ public final class RoutingTable {
                 all.add(e.contact());
             }
         }
-        java.util.Collections.shuffle(all);
+        Collections.shuffle(all);
         return all.size() > n ? new ArrayList<>(all.subList(0, n)) : all;
     }
 

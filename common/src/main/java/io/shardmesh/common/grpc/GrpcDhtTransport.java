@@ -47,13 +47,23 @@ public final class GrpcDhtTransport implements DhtTransport {
         return ReactorDhtGrpc.newReactorStub(channels.get(host, port)).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** A stub whose calls fail unless {@code to} is the node that answers. */
+    private ReactorDhtGrpc.ReactorDhtStub dht(Contact to, Duration timeout) {
+        return PeerIdentity.expecting(dht(to.host(), to.port(), timeout), to);
+    }
+
     private io.shardmesh.proto.v1.Contact sender() {
         return self.get().map(Wire::contact).orElse(null);
     }
 
     @Override
     public Mono<Contact> ping(Contact to, Duration timeout) {
-        return ping(to.host(), to.port(), timeout).map(answered -> expect(to, answered));
+        return Mono.defer(() -> {
+            PingRequest.Builder b = PingRequest.newBuilder();
+            Optional.ofNullable(sender()).ifPresent(b::setSender);
+            return Detached.call(dht(to, timeout).ping(b.build()))
+                    .map(r -> expect(to, Wire.contact(r.hasResponder(), r.getResponder(), "responder")));
+        }).onErrorMap(e -> StatusMapper.fromThrowable(e, "Ping " + to));
     }
 
     @Override
@@ -71,7 +81,7 @@ public final class GrpcDhtTransport implements DhtTransport {
         return Mono.defer(() -> {
             FindNodeRequest.Builder b = FindNodeRequest.newBuilder().setTargetId(target.hex());
             Optional.ofNullable(sender()).ifPresent(b::setSender);
-            return Detached.call(dht(to.host(), to.port(), timeout).findNode(b.build())).map(r -> {
+            return Detached.call(dht(to, timeout).findNode(b.build())).map(r -> {
                 expect(to, Wire.contact(r.hasResponder(), r.getResponder(), "responder"));
                 return contacts(r.getContactsList());
             });
@@ -84,7 +94,7 @@ public final class GrpcDhtTransport implements DhtTransport {
             FindValueRequest.Builder b = FindValueRequest.newBuilder().setKey(key.hex());
             kind.ifPresent(k -> b.setKind(RecordCodec.toProto(k)));
             Optional.ofNullable(sender()).ifPresent(b::setSender);
-            return Detached.call(dht(to.host(), to.port(), timeout).findValue(b.build())).map(r -> {
+            return Detached.call(dht(to, timeout).findValue(b.build())).map(r -> {
                 expect(to, Wire.contact(r.hasResponder(), r.getResponder(), "responder"));
                 List<DhtRecord> records = new ArrayList<>();
                 for (var rec : r.getRecordsList()) {
@@ -104,7 +114,7 @@ public final class GrpcDhtTransport implements DhtTransport {
         return Mono.defer(() -> {
             StoreRequest.Builder b = StoreRequest.newBuilder().setRecord(RecordCodec.toProto(record));
             Optional.ofNullable(sender()).ifPresent(b::setSender);
-            return Detached.call(dht(to.host(), to.port(), timeout).store(b.build())).map(r -> r.getStored());
+            return Detached.call(dht(to, timeout).store(b.build())).map(r -> r.getStored());
         }).onErrorMap(e -> StatusMapper.fromThrowable(e, "Store at " + to));
     }
 
@@ -114,7 +124,7 @@ public final class GrpcDhtTransport implements DhtTransport {
             ExchangePeersRequest.Builder b = ExchangePeersRequest.newBuilder();
             sample.forEach(c -> b.addPeers(Wire.contact(c)));
             Optional.ofNullable(sender()).ifPresent(b::setSender);
-            return Detached.call(ReactorNodeGrpc.newReactorStub(channels.get(to.host(), to.port()))
+            return Detached.call(PeerIdentity.expecting(ReactorNodeGrpc.newReactorStub(channels.get(to.host(), to.port())), to)
                     .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .exchangePeers(b.build()))
                     .map(r -> contacts(r.getPeersList()));

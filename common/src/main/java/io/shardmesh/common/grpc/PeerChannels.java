@@ -2,10 +2,14 @@ package io.shardmesh.common.grpc;
 
 import static java.util.Objects.requireNonNull;
 
+import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.shardmesh.common.protocol.ProtocolLimits;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -35,7 +39,7 @@ public final class PeerChannels implements AutoCloseable {
 
     private final Factory factory;
     /** Access-ordered, under this object's lock: addresses learnt from peers must not pile up channels. */
-    private final Map<String, ManagedChannel> channels = new java.util.LinkedHashMap<>(64, 0.75f, true);
+    private final Map<String, ManagedChannel> channels = new LinkedHashMap<>(64, 0.75f, true);
     private volatile boolean closed;
 
     public PeerChannels(Factory factory) {
@@ -48,6 +52,7 @@ public final class PeerChannels implements AutoCloseable {
             throw new IllegalStateException("peer channels are closed");
         }
         ManagedChannel ch = channels.computeIfAbsent(host + ":" + port, a -> factory.open(host, port));
+        reconnectNow(ch);
         if (channels.size() > MAX_CHANNELS) {
             var eldest = channels.entrySet().iterator().next();
             // shutdown(), not shutdownNow(): calls already on it finish.
@@ -57,12 +62,27 @@ public final class PeerChannels implements AutoCloseable {
         return ch;
     }
 
+    /**
+     * A channel whose peer went away waits out an exponential backoff (up to two minutes) before
+     * it dials again, and fails calls at once meanwhile: a node restarted in that time would look
+     * dead. A caller asking for the channel is the moment to dial again.
+     */
+    private static void reconnectNow(ManagedChannel ch) {
+        try {
+            if (ch.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+                ch.resetConnectBackoff();
+            }
+        } catch (UnsupportedOperationException e) {
+            // A test channel without connectivity states: nothing to reset.
+        }
+    }
+
     @Override
     public void close() {
-        java.util.List<ManagedChannel> all;
+        List<ManagedChannel> all;
         synchronized (this) {
             closed = true;
-            all = new java.util.ArrayList<>(channels.values());
+            all = new ArrayList<>(channels.values());
             channels.clear();
         }
         all.forEach(ManagedChannel::shutdownNow);

@@ -2,11 +2,14 @@ package io.shardmesh.common.grpc;
 
 import com.google.protobuf.ByteString;
 import io.shardmesh.common.crypto.OwnerProof;
+import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.RecordCodec;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.transfer.FilePut;
+import io.shardmesh.proto.v1.FilesPutResponse;
 import io.shardmesh.proto.v1.Signature;
 import java.util.List;
 
@@ -64,5 +67,18 @@ public final class Wire {
     /** The wire form of a contact. */
     public static io.shardmesh.proto.v1.Contact contact(Contact c) {
         return RecordCodec.toProto(c);
+    }
+
+    /** What a put achieved, as {@code Files.Put} and {@code shardmesh put --json} report it. */
+    public static FilesPutResponse putResponse(FilePut.Result r) {
+        FilesPutResponse.Builder b = FilesPutResponse.newBuilder()
+                .setFileId(r.fileId().hex())
+                .setSize(r.manifest().size())
+                .addAllWarnings(r.warnings())
+                .setLossesSurvived(Math.max(0, r.lossesSurvived()))
+                .setHolders(r.distinctHolders());
+        r.manifestHolders().forEach(c -> b.addManifestHolders(contact(c)));
+        r.key().ifPresent(k -> b.setCapability(StripeCipher.capability(r.fileId(), k)));
+        return b.build();
     }
 }

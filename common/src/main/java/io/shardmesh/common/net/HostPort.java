@@ -49,6 +49,18 @@ public record HostPort(String host, int port) {
         }
     }
 
+    /** Whether {@code host} names this machine's loopback (127.0.0.0/8, ::1, localhost): dialable only from here. */
+    public static boolean isLoopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equalsIgnoreCase("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
+    }
+
+    /** Whether {@code host} is a wildcard address (listen on every interface), which nobody can dial. */
+    public static boolean isWildcard(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equals("0.0.0.0") || h.equals("::") || h.equals("0:0:0:0:0:0:0:0");
+    }
+
     private static IllegalArgumentException bad(String text) {
         return new IllegalArgumentException("'" + text + "' is not an address: use HOST:PORT, like 127.0.0.1:7070 or [::1]:7070");
     }

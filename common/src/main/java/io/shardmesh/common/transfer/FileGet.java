@@ -6,6 +6,7 @@ import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.DhtRecord;
 import io.shardmesh.common.erasure.ErasureCodec;
+import io.shardmesh.common.error.ErrorKind;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.hash.Sha256;
 import io.shardmesh.common.id.ContentId;
@@ -92,7 +93,8 @@ public final class FileGet {
             Map<ContentId, List<Contact>> holders = new LinkedHashMap<>();
             long newestProvider = Long.MIN_VALUE;
             for (DhtRecord r : records) {
-                if (r.payload() instanceof DhtRecord.Provider p) {
+                // An empty provider record is a holder withdrawing: it holds nothing of the file.
+                if (r.payload() instanceof DhtRecord.Provider p && !p.chunkIds().isEmpty()) {
                     newestProvider = Math.max(newestProvider, r.publishedAtUnixMs());
                     for (ContentId c : p.chunkIds()) {
                         holders.computeIfAbsent(c, x -> new ArrayList<>()).add(p.holder());
@@ -239,7 +241,7 @@ public final class FileGet {
         try {
             return c.open(StripeCipher.stripeNonce(index), sealed);
         } catch (MeshException e) {
-            if (e.kind() != io.shardmesh.common.error.ErrorKind.PERMISSION_DENIED || r.contentSha256().isEmpty()) {
+            if (e.kind() != ErrorKind.PERMISSION_DENIED || r.contentSha256().isEmpty()) {
                 throw e;
             }
             throw MeshException.dataLoss("stripe " + index + " of file " + r.fileId()

@@ -9,22 +9,38 @@ import java.util.List;
 import reactor.core.publisher.Mono;
 
 /**
- * What the transfer pipelines need from the network. Every call has a deadline and fails with
- * a {@link io.shardmesh.common.error.MeshException} whose kind says what happened.
+ * What the transfer pipelines need from the network. Every call has a deadline, checks that the
+ * node answering is the one meant (a contact whose address now holds another identity fails),
+ * and fails with a {@link io.shardmesh.common.error.MeshException} whose kind says what happened.
  */
 public interface Mesh {
 
     /** The key that owns what this client puts (it signs pins and deletes). */
     NodeKey owner();
 
-    /** Nodes believed live that shards may be placed on (including this node when it is one). */
+    /** Nodes known to this client, believed live (including this node when it is one). */
     List<Contact> candidates();
 
-    /** Uploads a chunk to {@code to}. */
-    Mono<Void> putChunk(Contact to, ContentId id, byte[] bytes);
+    /**
+     * Which of {@code nodes} answer now, as themselves, within a short deadline: a writer
+     * places shards only on these.
+     */
+    Mono<List<Contact>> probe(List<Contact> nodes);
+
+    /**
+     * Uploads a chunk to {@code to} within the writer's upload {@code session}; completes once
+     * the node has it stored, verified and durable.
+     */
+    Mono<Void> putChunk(Contact to, ContentId id, byte[] bytes, String session);
+
+    /** Ends an upload session on {@code at}: what it uploaded there and nobody pinned is deleted now. */
+    Mono<Void> abortUpload(Contact at, String session);
 
     /** Downloads a whole chunk from {@code from}; the caller verifies it. */
     Mono<byte[]> getChunk(Contact from, ContentId id);
+
+    /** Which of {@code chunks} {@code holder} has now. */
+    Mono<List<ContentId>> has(Contact holder, List<ContentId> chunks);
 
     /**
      * Pins {@code chunks} on {@code holder} under {@code fileId}, signed by {@link #owner()}.

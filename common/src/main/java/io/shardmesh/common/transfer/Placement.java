@@ -6,6 +6,7 @@ import io.shardmesh.common.id.NodeId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +42,23 @@ public final class Placement {
         });
         fresh.addAll(used);
         return fresh;
+    }
+
+    /**
+     * {@code nodes} with one contact per node id and per address ({@code host:port}), first
+     * seen kept: two entries for one id are one node, and two ids at one address are one
+     * process, so neither may hold two shards of a stripe as if they were two hosts.
+     */
+    public static List<Contact> distinctHosts(Collection<Contact> nodes) {
+        Set<NodeId> ids = new HashSet<>();
+        Set<String> addresses = new HashSet<>();
+        List<Contact> out = new ArrayList<>();
+        for (Contact c : nodes) {
+            if (ids.add(c.id()) && addresses.add(c.address())) {
+                out.add(c);
+            }
+        }
+        return out;
     }
 
     /** The nodes the placement rule would pick for a stripe's shards (readers' fallback guess). */

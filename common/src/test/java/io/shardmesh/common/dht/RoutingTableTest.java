@@ -17,7 +17,22 @@ class RoutingTableTest {
         long[] w = new long[4];
         w[3 - bucket / 64] |= 1L << (bucket % 64);
         w[3] |= bucket >= 8 ? low & 0xff : 0;
-        return new Contact(new NodeId(w[0], w[1], w[2], w[3]), "10.0.0." + (low & 0xff), 7000 + (int) (low & 0xff));
+        return new Contact(new NodeId(w[0], w[1], w[2], w[3]), "10." + bucket + ".0." + (low & 0xff), 7000 + (int) (low & 0xff));
+    }
+
+    @Test
+    void observe_newIdentityAtAKnownAddress_replacesTheOldContact() {
+        RoutingTable t = new RoutingTable(SELF, 20);
+        Contact old = inBucket(200, 3);
+        t.observe(old, 1);
+        // The node was rebuilt with a new key on the same address, and answered from there.
+        Contact rebuilt = new Contact(inBucket(201, 4).id(), old.host(), old.port());
+
+        t.observe(rebuilt, 2);
+
+        assertThat(t.entry(old.id())).isEmpty();
+        assertThat(t.entry(rebuilt.id())).isPresent();
+        assertThat(t.size()).isEqualTo(1);
     }
 
     @Test

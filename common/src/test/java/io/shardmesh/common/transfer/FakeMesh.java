@@ -10,10 +10,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -38,7 +42,7 @@ final class FakeMesh implements Mesh {
     final Map<NodeId, Integer> stalledGets = new ConcurrentHashMap<>();
     /** Where a stalled call's 30 s deadline runs (a virtual-time scheduler in tests). */
     volatile Scheduler timer = Schedulers.parallel();
-    final List<DhtRecord.Payload> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<DhtRecord.Payload> published = new CopyOnWriteArrayList<>();
 
     FakeMesh(int n) {
         for (int i = 0; i < n; i++) {
@@ -59,7 +63,7 @@ final class FakeMesh implements Mesh {
         return nodes;
     }
 
-    private <T> Mono<T> reach(Contact c, java.util.function.Supplier<T> work) {
+    private <T> Mono<T> reach(Contact c, Supplier<T> work) {
         if (down.contains(c.id())) {
             return Mono.error(MeshException.unavailable(c + " is down"));
         }
@@ -69,9 +73,56 @@ final class FakeMesh implements Mesh {
         return Mono.fromSupplier(work);
     }
 
+    /** Per node and upload session, the chunks the session stored there. */
+    final Map<NodeId, Map<String, Set<ContentId>>> sessions = new ConcurrentHashMap<>();
+    /** Nodes that refuse uploads as a full node does (RESOURCE_EXHAUSTED). */
+    final Set<NodeId> full = ConcurrentHashMap.newKeySet();
+    /** Nodes that answer everything but fail uploads (UNAVAILABLE), as a node with a failing disk. */
+    final Set<NodeId> failUploads = ConcurrentHashMap.newKeySet();
+    /** Run once, at the first Pin call (to fail holders between upload and pin). */
+    volatile Runnable beforeFirstPin = () -> { };
+    private final AtomicBoolean pinned = new AtomicBoolean();
+    final List<String> calls = new CopyOnWriteArrayList<>();
+
     @Override
-    public Mono<Void> putChunk(Contact to, ContentId id, byte[] bytes) {
-        return reach(to, () -> stored.get(to.id()).put(id, bytes.clone())).then();
+    public Mono<List<Contact>> probe(List<Contact> candidates) {
+        return Mono.fromSupplier(() -> candidates.stream()
+                .filter(c -> !down.contains(c.id()) && !stalled.contains(c.id())).toList());
+    }
+
+    @Override
+    public Mono<Void> putChunk(Contact to, ContentId id, byte[] bytes, String session) {
+        if (full.contains(to.id())) {
+            return Mono.error(MeshException.resourceExhausted(to + ": storage quota is full"));
+        }
+        if (failUploads.contains(to.id())) {
+            return Mono.error(MeshException.unavailable(to + ": the upload failed"));
+        }
+        return reach(to, () -> {
+            calls.add("put " + to.id());
+            stored.get(to.id()).put(id, bytes.clone());
+            sessions.computeIfAbsent(to.id(), x -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(session, x -> ConcurrentHashMap.newKeySet()).add(id);
+            return id;
+        }).then();
+    }
+
+    @Override
+    public Mono<Void> abortUpload(Contact at, String session) {
+        return reach(at, () -> {
+            Set<ContentId> ids = sessions.getOrDefault(at.id(), Map.of()).remove(session);
+            if (ids != null) {
+                Set<ContentId> pinnedHere = new HashSet<>();
+                pins.get(at.id()).values().forEach(pinnedHere::addAll);
+                ids.stream().filter(c -> !pinnedHere.contains(c)).forEach(c -> stored.get(at.id()).remove(c));
+            }
+            return at;
+        }).then();
+    }
+
+    @Override
+    public Mono<List<ContentId>> has(Contact holder, List<ContentId> chunks) {
+        return reach(holder, () -> chunks.stream().filter(c -> stored.get(holder.id()).containsKey(c)).toList());
     }
 
     @Override
@@ -91,6 +142,9 @@ final class FakeMesh implements Mesh {
 
     @Override
     public Mono<List<ContentId>> pin(Contact holder, ContentId fileId, List<ContentId> chunks) {
+        if (pinned.compareAndSet(false, true)) {
+            beforeFirstPin.run();
+        }
         return reach(holder, () -> {
             List<ContentId> missing = chunks.stream().filter(c -> !stored.get(holder.id()).containsKey(c)).toList();
             pins.get(holder.id()).computeIfAbsent(fileId, x -> new ArrayList<>()).addAll(chunks);

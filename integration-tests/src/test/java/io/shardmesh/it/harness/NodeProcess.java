@@ -34,18 +34,20 @@ public final class NodeProcess implements AutoCloseable {
     /** Generous: several JVMs start at once on 2 cores shared with other builds. */
     static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
-    private static final Pattern STARTED = Pattern.compile("^shardmesh node ([0-9a-f]{64}) listening on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern STARTED = Pattern.compile("^shardmesh node ([0-9a-f]{64}) listening on ([0-9.]+|\\[[0-9a-f:]+\\]):(\\d+)");
 
     private final Process process;
     private final Path dataDir;
     private final Path log;
     private final String nodeId;
+    private final String host;
     private final int port;
     private final Duration startup;
     private final List<ManagedChannel> channels = new ArrayList<>();
     private volatile boolean serving;
 
-    private NodeProcess(Process process, Path dataDir, Path log, String nodeId, int port, Duration startup) {
+    private NodeProcess(Process process, Path dataDir, Path log, String nodeId, String host, int port, Duration startup) {
+        this.host = host;
         this.process = process;
         this.dataDir = dataDir;
         this.log = log;
@@ -64,8 +66,16 @@ public final class NodeProcess implements AutoCloseable {
 
     /** As {@link #start(Path, String...)}, on 127.0.0.1:{@code port} (0: the OS picks). */
     public static NodeProcess start(Path dataDir, int port, String... extraArgs) throws IOException, InterruptedException {
+        return start(dataDir, "127.0.0.1", port, extraArgs);
+    }
+
+    /**
+     * As {@link #start(Path, String...)}, on {@code host:port}. On Linux every 127.x.y.z is this
+     * machine, so nodes on 127.0.0.2, 127.0.0.3, ... are distinct hosts to the mesh.
+     */
+    public static NodeProcess start(Path dataDir, String host, int port, String... extraArgs) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        List<String> args = new ArrayList<>(List.of("node", "--listen", "127.0.0.1:" + port, "--data-dir", dataDir.toString()));
+        List<String> args = new ArrayList<>(List.of("node", "--listen", host + ":" + port, "--data-dir", dataDir.toString()));
         args.addAll(List.of(extraArgs));
         Files.createDirectories(dataDir);
         Path log = dataDir.resolveSibling(dataDir.getFileName() + ".stderr.log");
@@ -81,7 +91,7 @@ public final class NodeProcess implements AutoCloseable {
                 throw new IllegalStateException("node exited before listening (exit " + (p.isAlive() ? "?" : p.exitValue())
                         + "); stderr:\n" + Files.readString(log));
             }
-            node = new NodeProcess(p, dataDir, log, m.group(1), Integer.parseInt(m.group(2)),
+            node = new NodeProcess(p, dataDir, log, m.group(1), host, Integer.parseInt(m.group(3)),
                     Duration.ofNanos(System.nanoTime() - t0));
             node.awaitServing(t0 + START_TIMEOUT.toNanos());
             return node;
@@ -149,9 +159,14 @@ public final class NodeProcess implements AutoCloseable {
         return port;
     }
 
-    /** {@code 127.0.0.1:port}, for {@code --node} and {@code --bootstrap}. */
+    /** The address it listens on. */
+    public String host() {
+        return host;
+    }
+
+    /** {@code host:port}, for {@code --node} and {@code --bootstrap}. */
     public String address() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
     }
 
     public String nodeId() {
@@ -180,7 +195,7 @@ public final class NodeProcess implements AutoCloseable {
      * shut down with the node. Give every call a deadline.
      */
     public synchronized ManagedChannel channel() {
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+        ManagedChannel ch = NettyChannelBuilder.forAddress(host, port).usePlaintext()
                 .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES).build();
         channels.add(ch);
         return ch;
@@ -196,7 +211,7 @@ public final class NodeProcess implements AutoCloseable {
         if (!process.isAlive()) {
             return false;
         }
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        ManagedChannel ch = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
         try {
             return HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                     .check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING;

@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -31,11 +33,21 @@ public final class ProcessMesh implements AutoCloseable {
     private final Path root;
     private final List<String> nodeArgs;
     private final NodeProcess[] nodes;
+    private final String[] hosts;
 
-    private ProcessMesh(Path root, List<String> nodeArgs, int size) {
+    private ProcessMesh(Path root, List<String> nodeArgs, int size, boolean distinctHosts) {
         this.root = root;
         this.nodeArgs = List.copyOf(nodeArgs);
         this.nodes = new NodeProcess[size];
+        this.hosts = new String[size];
+        for (int i = 0; i < size; i++) {
+            hosts[i] = distinctHosts ? hostOf(i) : "127.0.0.1";
+        }
+    }
+
+    /** The loopback address node {@code i} of a mesh of distinct hosts listens on: 127.0.0.10, .11, ... */
+    public static String hostOf(int i) {
+        return "127.0.0." + (10 + i);
     }
 
     /**
@@ -43,11 +55,25 @@ public final class ProcessMesh implements AutoCloseable {
      * node online in its peer table.
      */
     public static ProcessMesh start(Path root, int size, String... nodeArgs) throws IOException, InterruptedException {
+        return start(root, size, false, nodeArgs);
+    }
+
+    /**
+     * As {@link #start(Path, int, String...)}, node {@code i} on its own loopback address
+     * ({@link #hostOf}): to the mesh each node is a host of its own, as on a real network, so
+     * "two shards of a stripe on one host" means one address and is caught.
+     */
+    public static ProcessMesh startOnHosts(Path root, int size, String... nodeArgs) throws IOException, InterruptedException {
+        return start(root, size, true, nodeArgs);
+    }
+
+    private static ProcessMesh start(Path root, int size, boolean distinctHosts, String... nodeArgs)
+            throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        ProcessMesh mesh = new ProcessMesh(root, List.of(nodeArgs), size);
+        ProcessMesh mesh = new ProcessMesh(root, List.of(nodeArgs), size, distinctHosts);
         boolean ok = false;
         try {
-            mesh.nodes[0] = NodeProcess.start(mesh.dataDir(0), nodeArgs);
+            mesh.nodes[0] = NodeProcess.start(mesh.dataDir(0), mesh.hosts[0], 0, nodeArgs);
             String seed = mesh.nodes[0].address();
             ExecutorService starters = Executors.newFixedThreadPool(Math.max(1, size - 1));
             try {
@@ -56,13 +82,14 @@ public final class ProcessMesh implements AutoCloseable {
                     List<String> args = new ArrayList<>(mesh.nodeArgs);
                     args.addAll(List.of("--bootstrap", seed));
                     Path dir = mesh.dataDir(i);
-                    started.add(starters.submit(() -> NodeProcess.start(dir, args.toArray(String[]::new))));
+                    String host = mesh.hosts[i];
+                    started.add(starters.submit(() -> NodeProcess.start(dir, host, 0, args.toArray(String[]::new))));
                 }
                 Exception failure = null;
                 for (int i = 1; i < size; i++) {
                     try {
                         mesh.nodes[i] = started.get(i - 1).get();
-                    } catch (java.util.concurrent.ExecutionException e) {
+                    } catch (ExecutionException e) {
                         failure = failure == null ? e : failure;
                     }
                 }
@@ -77,7 +104,7 @@ public final class ProcessMesh implements AutoCloseable {
             ok = true;
             System.out.printf("MESH %d node processes up and connected in %d ms (node start-up %s ms)%n", size,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
-                    java.util.Arrays.stream(mesh.nodes).map(n -> String.valueOf(n.startup().toMillis())).toList());
+                    Arrays.stream(mesh.nodes).map(n -> String.valueOf(n.startup().toMillis())).toList());
             return mesh;
         } finally {
             if (!ok) {
@@ -119,6 +146,16 @@ public final class ProcessMesh implements AutoCloseable {
             throw new IllegalStateException("node " + i + " is not running");
         }
         return n;
+    }
+
+    /** The index of the running node with this id, or -1. */
+    public int indexOf(String nodeId) {
+        for (int i = 0; i < nodes.length; i++) {
+            if (nodes[i] != null && nodes[i].isAlive() && nodes[i].nodeId().equals(nodeId)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public boolean isRunning(int i) {
@@ -166,7 +203,7 @@ public final class ProcessMesh implements AutoCloseable {
         if (isRunning(i)) {
             throw new IllegalStateException("node " + i + " is still running");
         }
-        nodes[i] = NodeProcess.start(dataDir(i), port, nodeArgs.toArray(String[]::new));
+        nodes[i] = NodeProcess.start(dataDir(i), hosts[i], port, nodeArgs.toArray(String[]::new));
         return nodes[i];
     }
 

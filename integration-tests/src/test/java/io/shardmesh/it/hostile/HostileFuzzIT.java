@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +88,7 @@ class HostileFuzzIT {
         byte[] chunk = Chunks.random(10_000, 13);
         ReactorChunksGrpc.newReactorStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .putChunk(Flux.fromIterable(Chunks.upload(chunk, 4096))).block(Duration.ofSeconds(40));
-        String fileId = FileCalls.put(channel, Chunks.random(5000, 14), "fuzz.bin", 2, 1, 1024).getFileId();
+        String fileId = FileCalls.put(channel, Chunks.random(5000, 14), "fuzz.bin", 1, 0, 1024).getFileId();
         knownIds = List.of(Chunks.idOf(chunk).hex(), fileId, node.nodeId());
     }
 
@@ -95,7 +96,7 @@ class HostileFuzzIT {
     static void stop() throws Exception {
         try {
             System.out.println("FUZZ outcomes per rpc: " + OUTCOMES);
-            assertThat(METHODS).hasSize(20);
+            assertThat(METHODS).hasSize(21);
             assertThat(OUTCOMES).as("every rpc was fuzzed").hasSize(METHODS.size());
             assertThat(node.healthy()).as("the node is alive and serving after the fuzz pass").isTrue();
         } finally {
@@ -180,7 +181,7 @@ class HostileFuzzIT {
                     int at = r.nextInt(b.length);
                     switch (r.nextInt(4)) {
                         case 0 -> b[at] ^= (byte) (1 << r.nextInt(8));
-                        case 1 -> b = java.util.Arrays.copyOf(b, at);
+                        case 1 -> b = Arrays.copyOf(b, at);
                         case 2 -> {
                             byte[] longer = new byte[b.length + 1];
                             System.arraycopy(b, 0, longer, 0, at);
@@ -189,7 +190,7 @@ class HostileFuzzIT {
                             b = longer;
                         }
                         default -> {
-                            byte[] twice = java.util.Arrays.copyOf(b, b.length * 2);
+                            byte[] twice = Arrays.copyOf(b, b.length * 2);
                             System.arraycopy(b, 0, twice, b.length, b.length);
                             b = twice;
                         }

@@ -77,7 +77,7 @@ class HostileNoDeadlineIT {
                 PutChunkRequest.newBuilder().setData(ByteString.copyFrom(new byte[4096])).build()), false, 1);
         // A Files.Put that sends its header and one frame, then nothing.
         CompletableFuture<Status> filePut = open(FilesGrpc.getPutMethod(), List.of(
-                FilesPutRequest.newBuilder().setHeader(FilesPutHeader.newBuilder().setName("quiet").setK(2).setM(1)
+                FilesPutRequest.newBuilder().setHeader(FilesPutHeader.newBuilder().setName("quiet").setK(1).setM(0)
                         .setShardSize(64 * 1024)).build(),
                 FilesPutRequest.newBuilder().setData(ByteString.copyFrom(new byte[10_000])).build()), false, 1);
         // A GetChunk of a chunk served from disk (too large for the hot cache) whose caller reads one frame.

@@ -26,7 +26,7 @@ public record ChunkService(ChunkReads reads, ChunkUploads uploads, Pins pins, Ga
         Retention retention = new Retention(store, clock);
         ChunkReads reads = new ChunkReads(store, config, blocking);
         Pins pins = new Pins(store, pinStore, retention, clock, blocking, log);
-        ChunkUploads uploads = new ChunkUploads(store, retention, pins, config, clock, timer, blocking);
+        ChunkUploads uploads = new ChunkUploads(store, retention, pins, config, clock, timer, blocking, log);
         GarbageCollector gc = new GarbageCollector(store, pinStore, retention, reads, config, clock, blocking, log);
         return new ChunkService(reads, uploads, pins, gc);
     }

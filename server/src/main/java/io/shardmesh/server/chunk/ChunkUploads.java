@@ -11,6 +11,7 @@ import io.shardmesh.server.store.ChunkStore;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.List;
+import org.slf4j.Logger;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -29,9 +30,10 @@ public final class ChunkUploads {
     private final Clock clock;
     private final Scheduler timer;
     private final Scheduler blocking;
+    private final Logger log;
 
     ChunkUploads(ChunkStore store, Retention retention, Pins pins, ChunkConfig config, Clock clock, Scheduler timer,
-                 Scheduler blocking) {
+                 Scheduler blocking, Logger log) {
         this.store = requireNonNull(store, "store");
         this.retention = requireNonNull(retention, "retention");
         this.pins = requireNonNull(pins, "pins");
@@ -39,6 +41,7 @@ public final class ChunkUploads {
         this.clock = requireNonNull(clock, "clock");
         this.timer = requireNonNull(timer, "timer");
         this.blocking = requireNonNull(blocking, "blocking");
+        this.log = requireNonNull(log, "log");
     }
 
     /**
@@ -67,7 +70,7 @@ public final class ChunkUploads {
         // away while it is being opened (the transport refused a frame, the client cancelled)
         // still has it closed, so its temp file and quota reservation go at once. Opened in a
         // callable ahead of using(), a writer finished after the cancel was dropped unclosed.
-        return Mono.defer(() -> retention.refreshIfStored(id) ? Mono.<Boolean>empty() : Mono.using(
+        return Mono.defer(() -> retention.refreshIfStored(id, upload.session()) ? Mono.<Boolean>empty() : Mono.using(
                         () -> store.beginWrite(id, upload.size()),
                         w -> frames.timeout(config.uploadIdleTimeout(), Mono.error(() -> MeshException.deadlineExceeded(
                                         "no data for chunk " + id + " in " + config.uploadIdleTimeout().toSeconds()
@@ -82,7 +85,7 @@ public final class ChunkUploads {
                                 })
                                 .then(Mono.fromCallable(() -> {
                                     boolean stored = w.commit();
-                                    retention.arrived(id);
+                                    retention.arrived(id, upload.session());
                                     return stored;
                                 })),
                         ChunkStore.ChunkWriter::close))
@@ -97,6 +100,25 @@ public final class ChunkUploads {
                             }
                             return result;
                         }).subscribeOn(blocking).flatMap(r -> pins.changed(upload.pinTo().get().fileId()).thenReturn(r)));
+    }
+
+    /**
+     * Ends an upload session: deletes at once what it uploaded that nobody pinned and no other
+     * session uploaded, so a failed put holds no space.
+     */
+    public Mono<AbortResult> abort(String session) {
+        return Mono.fromCallable(() -> {
+            Retention.Released r = retention.abort(ChunkUpload.checkSession(session), pins::isPinned);
+            if (r.chunks() > 0) {
+                log.info("upload session {} aborted by its writer: deleted {} unpinned chunk(s), {} bytes",
+                        session, r.chunks(), r.bytes());
+            }
+            return new AbortResult(r.chunks(), r.bytes());
+        }).subscribeOn(blocking);
+    }
+
+    /** What an abort released. */
+    public record AbortResult(int deletedChunks, long freedBytes) {
     }
 
     /** Outcome of an upload. */

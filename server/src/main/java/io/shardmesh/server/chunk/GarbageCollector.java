@@ -60,6 +60,7 @@ public final class GarbageCollector {
     public Mono<GcResult> collect() {
         return Mono.fromCallable(() -> {
             long cutoff = clock.millis() - config.gcGrace().toMillis();
+            retention.expireSessions(cutoff);
             Set<ContentId> pinned = pins.pinnedChunks();
             List<ChunkStore.StoredChunk> candidates = new ArrayList<>();
             store.forEach(c -> {

@@ -114,6 +114,11 @@ public final class Pins {
         return Mono.fromCallable(() -> pins.chunksOf(fileId)).subscribeOn(blocking);
     }
 
+    /** Whether any pin references {@code chunk}. Blocking. */
+    boolean isPinned(ContentId chunk) {
+        return pins.isPinned(chunk);
+    }
+
     /** How many files have pins on this node. */
     public Mono<Long> pinnedFiles() {
         return Mono.fromCallable(pins::fileCount).subscribeOn(blocking);

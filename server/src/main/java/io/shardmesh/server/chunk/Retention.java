@@ -6,6 +6,8 @@ import io.shardmesh.common.id.ContentId;
 import io.shardmesh.server.store.ChunkStore;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -26,7 +28,18 @@ final class Retention {
     private final Clock clock;
     private final long startedAtMillis;
     private final Map<ContentId, Long> arrivedAt = new ConcurrentHashMap<>();
+    /** Upload sessions: what each uploaded, and when it last uploaded, so an abort can take it back. */
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final Object lock = new Object();
+
+    private static final class Session {
+        final Set<ContentId> chunks = ConcurrentHashMap.newKeySet();
+        volatile long lastActiveMillis;
+    }
+
+    /** What an abort released. */
+    record Released(int chunks, long bytes) {
+    }
 
     Retention(ChunkStore store, Clock clock) {
         this.store = requireNonNull(store, "store");
@@ -34,23 +47,63 @@ final class Retention {
         this.startedAtMillis = clock.millis();
     }
 
-    /** A new chunk was stored: its grace period starts now. */
-    void arrived(ContentId id) {
-        arrivedAt.put(id, clock.millis());
+    /** A new chunk was stored (by {@code session}, if given): its grace period starts now. */
+    void arrived(ContentId id, Optional<String> session) {
+        long now = clock.millis();
+        arrivedAt.put(id, now);
+        session.ifPresent(name -> {
+            Session s = sessions.computeIfAbsent(name, x -> new Session());
+            s.chunks.add(id);
+            s.lastActiveMillis = now;
+        });
     }
 
     /**
      * If {@code id} is stored, restarts its grace period (it was uploaded again, and a pin is on
-     * its way) and returns true.
+     * its way), counts it as {@code session}'s too, and returns true.
      */
-    boolean refreshIfStored(ContentId id) {
+    boolean refreshIfStored(ContentId id, Optional<String> session) {
         synchronized (lock) {
             if (!store.contains(id)) {
                 return false;
             }
-            arrived(id);
+            arrived(id, session);
             return true;
         }
+    }
+
+    /**
+     * Ends {@code session}: deletes what it uploaded that no pin references ({@code pinned},
+     * asked under the lock) and that no other live session uploaded too (content addressing
+     * shares chunks between writers: another put may be about to pin the same bytes).
+     */
+    Released abort(String session, Predicate<ContentId> pinned) {
+        Session ended = sessions.remove(session);
+        if (ended == null) {
+            return new Released(0, 0);
+        }
+        int chunks = 0;
+        long bytes = 0;
+        synchronized (lock) {
+            for (ContentId id : ended.chunks) {
+                boolean shared = sessions.values().stream().anyMatch(s -> s.chunks.contains(id));
+                if (shared || pinned.test(id)) {
+                    continue;
+                }
+                long size = store.size(id).orElse(0);
+                if (store.delete(id)) {
+                    arrivedAt.remove(id);
+                    chunks++;
+                    bytes += size;
+                }
+            }
+        }
+        return new Released(chunks, bytes);
+    }
+
+    /** Forgets sessions idle since before {@code cutoffMillis} (their chunks keep their grace period). */
+    void expireSessions(long cutoffMillis) {
+        sessions.values().removeIf(s -> s.lastActiveMillis < cutoffMillis);
     }
 
     /** Runs {@code pin} under the lock; {@code pinned} chunks no longer need an arrival time. */

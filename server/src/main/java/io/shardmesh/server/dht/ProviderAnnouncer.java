@@ -39,10 +39,17 @@ public final class ProviderAnnouncer {
         this.log = requireNonNull(log, "log");
     }
 
-    /** Announces (or withdraws) what this node holds of {@code fileId} now. */
+    /**
+     * Announces what this node holds of {@code fileId} now. Holding nothing any more, it stops
+     * republishing and replaces its record with an empty one at once, rather than letting
+     * readers find it for the rest of the record's lifetime (a put that failed and unpinned must
+     * not leave its file announced).
+     */
     public Mono<Void> announce(ContentId fileId) {
         return pinnedUnder.apply(fileId).flatMap(held -> held.isEmpty()
                 ? publisher.unpublishOwn(fileId, RecordKind.PROVIDER)
+                        .then(publisher.publishOnce(fileId, new DhtRecord.Provider(self.get(), List.of()), config.recordTtl()))
+                        .then()
                 : publisher.publishOwn(fileId, new DhtRecord.Provider(self.get(),
                         announceable(fileId, held, config.maxChunkIdsPerProvider())), config.recordTtl()).then());
     }

@@ -10,10 +10,12 @@ import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.transfer.FileDelete;
 import io.shardmesh.common.transfer.FileGet;
+import io.shardmesh.common.transfer.FileHealth;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.server.dht.Publisher;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import reactor.core.publisher.Flux;
@@ -29,17 +31,19 @@ public final class FilesService {
     private final FilePut put;
     private final FileGet get;
     private final FileDelete delete;
+    private final FileHealth health;
     private final ManifestIndex index;
     private final Publisher publisher;
     private final NodeId self;
     private final Clock clock;
     private final Scheduler blocking;
 
-    public FilesService(FilePut put, FileGet get, FileDelete delete, ManifestIndex index, Publisher publisher, NodeId self,
-                        Clock clock, Scheduler blocking) {
+    public FilesService(FilePut put, FileGet get, FileDelete delete, FileHealth health, ManifestIndex index,
+                        Publisher publisher, NodeId self, Clock clock, Scheduler blocking) {
         this.put = requireNonNull(put, "put");
         this.get = requireNonNull(get, "get");
         this.delete = requireNonNull(delete, "delete");
+        this.health = requireNonNull(health, "health");
         this.index = requireNonNull(index, "index");
         this.publisher = requireNonNull(publisher, "publisher");
         this.self = requireNonNull(self, "self");
@@ -51,7 +55,7 @@ public final class FilesService {
     public Mono<FilePut.Result> put(FilePut.Options options, Flux<ByteBuffer> data) {
         // The same content put again after a delete is alive again: stop republishing our
         // tombstone (readers already prefer the holders' newer announcements).
-        return put.put(options, data).flatMap(r -> Mono.fromRunnable(() -> index.add(r.fileId(), r.manifest(), clock.millis()))
+        return put.put(options, data).flatMap(r -> Mono.fromRunnable(() -> index.add(r.fileId(), r.manifest(), clock.millis(), true))
                 .subscribeOn(blocking)
                 .then(publisher.unpublishOwn(r.fileId(), RecordKind.TOMBSTONE))
                 .thenReturn(r));
@@ -68,6 +72,11 @@ public final class FilesService {
     /** {@code length} bytes of {@code fileId} from {@code offset} (0: to the end), verified. */
     public Flux<ByteBuffer> read(ContentId fileId, Optional<byte[]> fileKey, long offset, long length) {
         return get.read(fileId, fileKey, offset, length);
+    }
+
+    /** Asks the holders of {@code file} whether they have its shards now. */
+    public Mono<List<FileHealth.Stripe>> health(FileGet.Resolved file) {
+        return health.probe(file);
     }
 
     /** Holders this node's reads caught serving bad bytes. */

@@ -1,5 +1,6 @@
 package io.shardmesh.server.files;
 
+import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.manifest.Manifest;
@@ -27,13 +28,19 @@ public final class ManifestIndex {
         this.db = db;
     }
 
-    /** Records a file (first sighting keeps its created time); a file put again after a delete is listed again. */
-    public void add(ContentId fileId, Manifest m, long nowUnixMs) {
+    /**
+     * Records a file (first sighting keeps its created time); a file put again after a delete is
+     * listed again.
+     *
+     * @param putHere put through this node (listed until deleted), rather than listed because this
+     *     node keeps its manifest (listed while it does)
+     */
+    public void add(ContentId fileId, Manifest m, long nowUnixMs, boolean putHere) {
         db.inTransaction("index a manifest", c -> {
             try (PreparedStatement p = c.prepareStatement("""
-                    INSERT INTO manifests(file_id, name, size, k, m, shard_size, owner_id, encrypted, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(file_id) DO UPDATE SET deleted_at = NULL""")) {
+                    INSERT INTO manifests(file_id, name, size, k, m, shard_size, owner_id, encrypted, created_at, put_here)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(file_id) DO UPDATE SET deleted_at = NULL, put_here = MAX(put_here, excluded.put_here)""")) {
                 p.setString(1, fileId.hex());
                 p.setString(2, m.name());
                 p.setLong(3, m.size());
@@ -43,6 +50,17 @@ public final class ManifestIndex {
                 p.setString(7, m.ownerId().hex());
                 p.setInt(8, m.encrypted() ? 1 : 0);
                 p.setLong(9, nowUnixMs);
+                p.setInt(10, putHere ? 1 : 0);
+                return p.executeUpdate();
+            }
+        });
+    }
+
+    /** Unlists a file listed only because this node kept its manifest, which it no longer pins. */
+    public void forgetHeld(ContentId fileId) {
+        db.inTransaction("forget a held manifest", c -> {
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM manifests WHERE file_id = ? AND put_here = 0")) {
+                p.setString(1, fileId.hex());
                 return p.executeUpdate();
             }
         });
@@ -69,10 +87,10 @@ public final class ManifestIndex {
         try {
             offset = token.isEmpty() ? 0 : Integer.parseInt(token);
         } catch (NumberFormatException e) {
-            throw io.shardmesh.common.error.MeshException.invalidArgument("page_token '" + token + "' is not one this node gave out");
+            throw MeshException.invalidArgument("page_token '" + token + "' is not one this node gave out");
         }
         if (offset < 0) {
-            throw io.shardmesh.common.error.MeshException.invalidArgument("page_token must not be negative");
+            throw MeshException.invalidArgument("page_token must not be negative");
         }
         return db.withConnection("list files", c -> {
             try (PreparedStatement p = c.prepareStatement("""

@@ -27,13 +27,11 @@ public final class ManifestIndexer {
         this.blocking = requireNonNull(blocking, "blocking");
     }
 
-    /** Lists {@code fileId} if this node now holds its manifest pinned. */
+    /** Lists {@code fileId} while this node holds its manifest pinned; unlists it when it no longer does. */
     public Mono<Void> pinsChanged(ContentId fileId) {
-        return pins.pinnedChunks(fileId)
-                .filter(held -> held.contains(fileId))
-                .flatMap(held -> reads.readWhole(fileId))
-                .flatMap(bytes -> Mono.fromRunnable(() -> index.add(fileId, ManifestCodec.parse(fileId, bytes), clock.millis()))
-                        .subscribeOn(blocking))
-                .then();
+        return pins.pinnedChunks(fileId).flatMap(held -> held.contains(fileId)
+                ? reads.readWhole(fileId).flatMap(bytes -> Mono.fromRunnable(
+                        () -> index.add(fileId, ManifestCodec.parse(fileId, bytes), clock.millis(), false)).subscribeOn(blocking))
+                : Mono.fromRunnable(() -> index.forgetHeld(fileId)).subscribeOn(blocking)).then();
     }
 }

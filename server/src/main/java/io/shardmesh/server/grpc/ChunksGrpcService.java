@@ -8,6 +8,8 @@ import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.grpc.StreamFlow;
 import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.common.protocol.ProtocolLimits;
+import io.shardmesh.proto.v1.AbortUploadRequest;
+import io.shardmesh.proto.v1.AbortUploadResponse;
 import io.shardmesh.proto.v1.GetChunkRequest;
 import io.shardmesh.proto.v1.GetChunkResponse;
 import io.shardmesh.proto.v1.HasChunksRequest;
@@ -72,7 +74,9 @@ public final class ChunksGrpcService extends ReactorChunksGrpc.ChunksImplBase {
             pin = Optional.of(new ChunkUpload.PinRequest(Wire.contentId(h.getFileId(), "header.file_id"),
                     Wire.ownerProof(h.hasOwner(), h.getOwner(), "header.owner")));
         }
-        return new ChunkUpload(Wire.contentId(h.getChunkId(), "header.chunk_id"), h.getSize(), pin);
+        Optional<String> session = h.getUploadSession().isEmpty() ? Optional.empty()
+                : Optional.of(ChunkUpload.checkSession(h.getUploadSession()));
+        return new ChunkUpload(Wire.contentId(h.getChunkId(), "header.chunk_id"), h.getSize(), pin, session);
     }
 
     @Override
@@ -100,6 +104,12 @@ public final class ChunksGrpcService extends ReactorChunksGrpc.ChunksImplBase {
                         Wire.contentIds(request.getChunkIdsList(), "chunk_ids", ProtocolLimits.MAX_BATCH_IDS),
                         Wire.ownerProof(request.hasOwner(), request.getOwner(), "owner")))
                 .map(n -> UnpinResponse.newBuilder().setUnpinnedCount(n).build());
+    }
+
+    @Override
+    public Mono<AbortUploadResponse> abortUpload(AbortUploadRequest request) {
+        return Mono.defer(() -> uploads.abort(request.getUploadSession()))
+                .map(r -> AbortUploadResponse.newBuilder().setDeletedCount(r.deletedChunks()).setFreedBytes(r.freedBytes()).build());
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.shardmesh.common.manifest.Manifest;
 import io.shardmesh.common.manifest.ManifestCodec;
 import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.common.transfer.FileGet;
+import io.shardmesh.common.transfer.FileHealth;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.common.transfer.TransferConfig;
 import io.shardmesh.proto.v1.DeleteRequest;
@@ -63,14 +64,7 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
 
     @Override
     public Mono<FilesPutResponse> put(Flux<FilesPutRequest> requests) {
-        return UPLOAD.handle(requests, (header, data) -> files.put(options(header), data)).map(r -> {
-            FilesPutResponse.Builder b = FilesPutResponse.newBuilder()
-                    .setFileId(r.fileId().hex())
-                    .setSize(r.manifest().size())
-                    .addAllWarnings(r.warnings());
-            r.key().ifPresent(k -> b.setCapability(StripeCipher.capability(r.fileId(), k)));
-            return b.build();
-        });
+        return UPLOAD.handle(requests, (header, data) -> files.put(options(header), data)).map(Wire::putResponse);
     }
 
     private static FilePut.Options options(FilesPutHeader h) {
@@ -78,7 +72,7 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
                 h.hasK() ? h.getK() : TransferConfig.DEFAULT_K,
                 h.hasM() ? h.getM() : TransferConfig.DEFAULT_M,
                 h.hasShardSize() ? h.getShardSize() : TransferConfig.DEFAULT_SHARD_SIZE,
-                h.getEncrypt());
+                h.getEncrypt(), h.getAllowDegraded());
     }
 
     @Override
@@ -136,27 +130,27 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
 
     @Override
     public Mono<StatResponse> stat(StatRequest request) {
-        return Mono.defer(() -> {
-            return files.resolve(Wire.contentId(request.getFileId(), "file_id"), key(request.getKey()));
-        }).map(r -> {
-            StatResponse.Builder b = StatResponse.newBuilder()
-                    .setFile(entry(r))
-                    .setManifest(ManifestCodec.toProto(r.manifest()));
-            List<List<ContentId>> stripes = r.manifest().stripes();
-            for (int i = 0; i < stripes.size(); i++) {
-                StripeShares.Builder s = StripeShares.newBuilder().setIndex(i);
-                for (int j = 0; j < stripes.get(i).size(); j++) {
-                    ContentId c = stripes.get(i).get(j);
-                    ShardShares.Builder sh = ShardShares.newBuilder().setIndex(j).setChunkId(c.hex());
-                    for (Contact h : r.holders().getOrDefault(c, List.of())) {
-                        sh.addHolders(Wire.contact(h));
+        return Mono.defer(() -> files.resolve(Wire.contentId(request.getFileId(), "file_id"), key(request.getKey())))
+                .flatMap(r -> files.health(r).map(health -> {
+                    StatResponse.Builder b = StatResponse.newBuilder()
+                            .setFile(entry(r))
+                            .setManifest(ManifestCodec.toProto(r.manifest()));
+                    List<List<ContentId>> stripes = r.manifest().stripes();
+                    for (int i = 0; i < stripes.size(); i++) {
+                        FileHealth.Stripe live = health.get(i);
+                        StripeShares.Builder s = StripeShares.newBuilder().setIndex(i)
+                                .setLiveShards(live.liveShards()).setLossesSurvivable(live.lossesSurvivable());
+                        for (int j = 0; j < stripes.get(i).size(); j++) {
+                            ContentId c = stripes.get(i).get(j);
+                            ShardShares.Builder sh = ShardShares.newBuilder().setIndex(j).setChunkId(c.hex());
+                            r.holders().getOrDefault(c, List.of()).forEach(h -> sh.addHolders(Wire.contact(h)));
+                            live.liveHolders().get(j).forEach(h -> sh.addLiveHolders(Wire.contact(h)));
+                            s.addShards(sh);
+                        }
+                        b.addStripes(s);
                     }
-                    s.addShards(sh);
-                }
-                b.addStripes(s);
-            }
-            return b.build();
-        });
+                    return b.build();
+                }));
     }
 
     @Override

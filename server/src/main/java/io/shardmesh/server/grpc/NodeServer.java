@@ -9,6 +9,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.server.chunk.ChunkService;
 import io.shardmesh.server.dht.DhtService;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A node's gRPC server: the five mesh services (thin adapters over the features), health and
  * reflection (v1 and v1alpha) on one port, with the node's limits, the caller-address and
- * malformed-request interceptors, and metrics when asked for.
+ * malformed-request interceptors, its name on every answer, and metrics when asked for.
  */
 public final class NodeServer {
 
@@ -53,11 +54,13 @@ public final class NodeServer {
     }
 
     /** Builds the server on {@code transport} and starts it; every service reports SERVING. */
-    public static NodeServer start(NodeTransport transport, HostPort listen, GrpcServerConfig config, Features f,
-                                   Optional<NodeMetrics> metrics) throws IOException {
+    public static NodeServer start(NodeId self, NodeTransport transport, HostPort listen, GrpcServerConfig config,
+                                   Features f, Optional<NodeMetrics> metrics) throws IOException {
         ServerBuilder<?> sb = transport.serverFor(listen);
         config.applyTo(sb);
         sb.intercept(new CallerAddress());
+        // Outermost (interceptors added last run first): every answer names the node, even a refusal.
+        sb.intercept(new NodeIdentity(self));
         metrics.ifPresent(m -> sb.intercept(new CallMetrics(m)));
         List<BindableService> services = List.of(
                 new ChunksGrpcService(f.chunks().reads(), f.chunks().uploads(), f.chunks().pins()),

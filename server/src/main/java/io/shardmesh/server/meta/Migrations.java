@@ -79,6 +79,11 @@ final class Migrations {
                 )""",
                 "CREATE INDEX records_by_publisher ON records(publisher_id)",
                 "CREATE INDEX peers_by_last_seen ON peers(last_seen)"
+            ),
+            // 3: why a node lists a file: put through it (kept until deleted), or because it keeps
+            // the manifest (listed only while it does, so a failed put that unpins is unlisted).
+            List.of(
+                "ALTER TABLE manifests ADD COLUMN put_here INTEGER NOT NULL DEFAULT 1"
             ));
 
     private Migrations() {

@@ -13,6 +13,7 @@ import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FileDelete;
 import io.shardmesh.common.transfer.FileGet;
+import io.shardmesh.common.transfer.FileHealth;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.server.chunk.ChunkService;
 import io.shardmesh.server.chunk.GarbageCollector;
@@ -31,6 +32,7 @@ import io.shardmesh.server.status.NodeStatusSource;
 import io.shardmesh.server.store.ChunkStore;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -82,10 +84,10 @@ public final class ShardmeshNode implements AutoCloseable {
         this.dht = new DhtService(key, this::contactOrUnavailable, config.dht(),
                 new GrpcDhtTransport(channels, () -> Optional.ofNullable(contact)), db, b.clock, b.timer, b.blocking);
         GrpcMesh mesh = new GrpcMesh(key, dht::placementCandidates, channels,
-                new DhtFileDirectory(dht.kademlia(), dht.publisher()), b.clock);
+                new DhtFileDirectory(dht.kademlia(), dht.publisher()), dht.kademlia().contactEvents(), b.clock);
         FileGet get = new FileGet(mesh, config.transfer(), b.cpu, b.timer);
         this.files = new FilesService(new FilePut(mesh, config.transfer(), b.cpu), get, new FileDelete(mesh, get),
-                new ManifestIndex(db), dht.publisher(), key.id(), b.clock, b.blocking);
+                new FileHealth(mesh), new ManifestIndex(db), dht.publisher(), key.id(), b.clock, b.blocking);
         ProviderAnnouncer announcer = new ProviderAnnouncer(dht.publisher(), this::contactOrUnavailable,
                 chunks.pins()::pinnedChunks, config.dht().kademlia(), log);
         ManifestIndexer indexer = new ManifestIndexer(chunks.pins(), chunks.reads(), new ManifestIndex(db), b.clock, b.blocking);
@@ -94,7 +96,7 @@ public final class ShardmeshNode implements AutoCloseable {
         this.status = new NodeStatusSource(this::contactOrUnavailable, this::listenAddress, version(), b.clock, chunks, dht);
         Optional<NodeMetrics> metrics = config.metrics().map(m -> new NodeMetrics(status));
         try {
-            this.server = NodeServer.start(b.transport, config.listen(), config.grpc(),
+            this.server = NodeServer.start(key.id(), b.transport, config.listen(), config.grpc(),
                     new NodeServer.Features(chunks, dht, files, status), metrics);
         } catch (IOException | RuntimeException e) {
             channels.close();
@@ -105,7 +107,7 @@ public final class ShardmeshNode implements AutoCloseable {
             this.metricsServer = metrics.isEmpty() ? null
                     : metrics.get().serve(config.metrics().get().host(), config.metrics().get().port());
         } catch (IOException | RuntimeException e) {
-            server.stop(java.time.Duration.ZERO);
+            server.stop(Duration.ZERO);
             channels.close();
             // Not an IOException: the builder would report it as the gRPC port failing.
             throw new IllegalStateException("cannot serve metrics on " + config.metrics().get() + ": " + e.getMessage(), e);

@@ -2,18 +2,24 @@ package io.shardmesh.server.chunk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardmesh.common.crypto.NodeKey;
+import io.shardmesh.common.crypto.SignedAction;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.server.meta.MetadataDb;
 import io.shardmesh.server.store.ChunkStore;
 import io.shardmesh.server.testing.Await;
 import io.shardmesh.server.testing.Chunks;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -58,7 +64,7 @@ class ChunkUploadsTest {
                     }
                     try {
                         return method.invoke(disk, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
+                    } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
                 });
@@ -77,10 +83,46 @@ class ChunkUploadsTest {
         Await.until("the abandoned upload's temp file and reservation to go", Duration.ofSeconds(20), () -> {
             try (var tmp = Files.list(dir.resolve("tmp"))) {
                 return tmp.findAny().isEmpty() && disk.stats().reservedBytes() == 0;
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
         assertThat(disk.contains(id)).isFalse();
+    }
+
+    @Test
+    void abort_deletesWhatTheSessionUploadedThatNobodyPinned_andKeepsPinnedOrSharedChunks() {
+        ChunkStore store = ChunkStore.open(dir, 0);
+        db = MetadataDb.open(dir);
+        ChunkService chunks = ChunkService.create(store, db, ChunkConfig.defaults(), Clock.systemUTC(), Schedulers.parallel(),
+                Schedulers.boundedElastic(), NodeId.random());
+        String session = "0123456789abcdef0123456789abcdef";
+        String other = "fedcba9876543210fedcba9876543210";
+        byte[] lone = Chunks.random(1000, 1);
+        byte[] pinned = Chunks.random(1000, 2);
+        byte[] shared = Chunks.random(1000, 3);
+        upload(chunks, lone, session);
+        upload(chunks, pinned, session);
+        upload(chunks, shared, session);
+        upload(chunks, shared, other);
+        ContentId file = ContentId.random();
+        NodeKey owner = NodeKey.generate();
+        chunks.pins().pin(file, List.of(Chunks.idOf(pinned)),
+                owner.prove(SignedAction.pin(file, List.of(Chunks.idOf(pinned))), System.currentTimeMillis()))
+                .block(Duration.ofSeconds(10));
+
+        ChunkUploads.AbortResult r = chunks.uploads().abort(session).block(Duration.ofSeconds(10));
+
+        assertThat(r.deletedChunks()).isEqualTo(1);
+        assertThat(r.freedBytes()).isEqualTo(1000);
+        assertThat(store.contains(Chunks.idOf(lone))).isFalse();
+        assertThat(store.contains(Chunks.idOf(pinned))).as("pinned").isTrue();
+        assertThat(store.contains(Chunks.idOf(shared))).as("another live session uploaded it too").isTrue();
+        assertThat(chunks.uploads().abort(session).block(Duration.ofSeconds(10)).deletedChunks()).as("ended already").isZero();
+    }
+
+    private static void upload(ChunkService chunks, byte[] bytes, String session) {
+        chunks.uploads().write(new ChunkUpload(Chunks.idOf(bytes), bytes.length, Optional.empty(), Optional.of(session)),
+                Flux.just(ByteBuffer.wrap(bytes))).block(Duration.ofSeconds(10));
     }
 }

@@ -7,12 +7,17 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.grpc.StreamFlow;
+import io.shardmesh.common.id.ContentId;
+import io.shardmesh.proto.v1.DeleteRequest;
+import io.shardmesh.proto.v1.FileEntry;
 import io.shardmesh.proto.v1.FilesGetRequest;
 import io.shardmesh.proto.v1.FilesPutHeader;
 import io.shardmesh.proto.v1.FilesPutRequest;
 import io.shardmesh.proto.v1.FilesPutResponse;
+import io.shardmesh.proto.v1.ListRequest;
 import io.shardmesh.proto.v1.ReactorFilesGrpc;
 import io.shardmesh.proto.v1.StatRequest;
 import io.shardmesh.proto.v1.StatResponse;
@@ -25,7 +30,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -129,7 +136,7 @@ class FilesMeshTest {
         byte[] data = Chunks.random(3 * STRIPE + 500, 5);
         String id = put(nodes.get(0), data, "ranged", false).getFileId();
         byte[] part = get(nodes.get(2), FilesGetRequest.newBuilder().setFileId(id).setOffset(STRIPE - 10).setLength(STRIPE + 20).build());
-        assertThat(part).isEqualTo(java.util.Arrays.copyOfRange(data, STRIPE - 10, 2 * STRIPE + 10));
+        assertThat(part).isEqualTo(Arrays.copyOfRange(data, STRIPE - 10, 2 * STRIPE + 10));
     }
 
     @Test
@@ -170,7 +177,7 @@ class FilesMeshTest {
     private ShardmeshNode firstUp(int... downIdx) {
         for (int i = 0; i < nodes.size(); i++) {
             final int idx = i;
-            if (java.util.Arrays.stream(downIdx).noneMatch(d -> d == idx)) {
+            if (Arrays.stream(downIdx).noneMatch(d -> d == idx)) {
                 return nodes.get(i);
             }
         }
@@ -220,8 +227,8 @@ class FilesMeshTest {
         assertThat(r.getCapability()).startsWith(r.getFileId() + ":");
         String key = r.getCapability().substring(65);
         assertThat(get(nodes.get(4), FilesGetRequest.newBuilder().setFileId(r.getFileId()).setKey(key).build())).isEqualTo(data);
-        String wrong = io.shardmesh.common.crypto.StripeCipher.capability(io.shardmesh.common.id.ContentId.random(),
-                io.shardmesh.common.crypto.StripeCipher.newKey()).substring(65);
+        String wrong = StripeCipher.capability(ContentId.random(),
+                StripeCipher.newKey()).substring(65);
         assertStatus(() -> get(nodes.get(4), FilesGetRequest.newBuilder().setFileId(r.getFileId()).setKey(wrong).build()),
                 Status.Code.PERMISSION_DENIED);
         assertStatus(() -> get(nodes.get(4), r.getFileId()), Status.Code.PERMISSION_DENIED);
@@ -242,12 +249,39 @@ class FilesMeshTest {
             assertThat(stripe.getShardsList()).allSatisfy(sh -> assertThat(sh.getHoldersList()).isNotEmpty());
             // Six nodes, six shards: each on a different node.
             assertThat(stripe.getShardsList().stream().map(sh -> sh.getHolders(0).getNodeId()).distinct().count()).isEqualTo(6);
+            assertThat(stripe.getLiveShards()).isEqualTo(6);
+            assertThat(stripe.getLossesSurvivable()).isEqualTo(2);
         });
     }
 
     @Test
+    void stat_probesTheHolders_soADownHolderShowsAsMissingNotAnnounced() {
+        byte[] data = Chunks.random(2 * STRIPE, 20);
+        FilesPutResponse r = put(nodes.get(1), data, "health", false);
+        assertThat(r.getLossesSurvived()).isEqualTo(2);
+        assertThat(r.getHolders()).isEqualTo(6);
+        ShardmeshNode gone = nodes.get(3);
+        mesh.down(gone);
+        try {
+            StatResponse s = stat(nodes.get(0), r.getFileId());
+            s.getStripesList().forEach(stripe -> {
+                // Still announced by all six, but only five answer.
+                assertThat(stripe.getShardsList()).allSatisfy(sh -> assertThat(sh.getHoldersList()).isNotEmpty());
+                assertThat(stripe.getLiveShards()).isEqualTo(5);
+                assertThat(stripe.getLossesSurvivable()).isEqualTo(1);
+                assertThat(stripe.getShardsList()).anySatisfy(sh -> {
+                    assertThat(sh.getHoldersList()).anyMatch(h -> h.getNodeId().equals(gone.id().hex()));
+                    assertThat(sh.getLiveHoldersList()).isEmpty();
+                });
+            });
+        } finally {
+            mesh.up(gone);
+        }
+    }
+
+    @Test
     void get_unknownFile_isNotFound_andBadIdIsInvalidArgument() {
-        assertStatus(() -> get(nodes.get(0), io.shardmesh.common.id.ContentId.random().hex()), Status.Code.NOT_FOUND);
+        assertStatus(() -> get(nodes.get(0), ContentId.random().hex()), Status.Code.NOT_FOUND);
         assertStatus(() -> get(nodes.get(0), "nope"), Status.Code.INVALID_ARGUMENT);
     }
 
@@ -275,16 +309,16 @@ class FilesMeshTest {
         List<ManagedChannel> chs = new ArrayList<>();
         try {
             var stub = files(nodes.get(5), chs);
-            var first = stub.list(io.shardmesh.proto.v1.ListRequest.newBuilder().setPageSize(2).build()).block(WAIT);
+            var first = stub.list(ListRequest.newBuilder().setPageSize(2).build()).block(WAIT);
             assertThat(first.getFilesList()).hasSize(2);
             assertThat(first.getNextPageToken()).isNotEmpty();
-            var second = stub.list(io.shardmesh.proto.v1.ListRequest.newBuilder().setPageSize(2)
+            var second = stub.list(ListRequest.newBuilder().setPageSize(2)
                     .setPageToken(first.getNextPageToken()).build()).block(WAIT);
             assertThat(second.getFilesList()).isNotEmpty();
             assertThat(second.getFilesList()).doesNotContainAnyElementsOf(first.getFilesList());
-            assertStatus(() -> stub.list(io.shardmesh.proto.v1.ListRequest.newBuilder().setPageSize(5000).build()).block(WAIT),
+            assertStatus(() -> stub.list(ListRequest.newBuilder().setPageSize(5000).build()).block(WAIT),
                     Status.Code.INVALID_ARGUMENT);
-            assertStatus(() -> stub.list(io.shardmesh.proto.v1.ListRequest.newBuilder().setPageToken("x").build()).block(WAIT),
+            assertStatus(() -> stub.list(ListRequest.newBuilder().setPageToken("x").build()).block(WAIT),
                     Status.Code.INVALID_ARGUMENT);
         } finally {
             chs.forEach(ManagedChannel::shutdownNow);
@@ -297,12 +331,12 @@ class FilesMeshTest {
         String id = put(nodes.get(2), data, "doomed", false).getFileId();
         List<ManagedChannel> chs = new ArrayList<>();
         try {
-            assertStatus(() -> files(nodes.get(3), chs).delete(io.shardmesh.proto.v1.DeleteRequest.newBuilder()
+            assertStatus(() -> files(nodes.get(3), chs).delete(DeleteRequest.newBuilder()
                     .setFileId(id).build()).block(WAIT), Status.Code.PERMISSION_DENIED);
             assertThat(get(nodes.get(4), id)).isEqualTo(data);
 
             List<Long> pinnedBefore = nodes.stream().map(n -> n.status().block(WAIT).pinnedFiles()).toList();
-            var d = files(nodes.get(2), chs).delete(io.shardmesh.proto.v1.DeleteRequest.newBuilder().setFileId(id).build()).block(WAIT);
+            var d = files(nodes.get(2), chs).delete(DeleteRequest.newBuilder().setFileId(id).build()).block(WAIT);
             assertThat(d.getHoldersUnpinned()).isEqualTo(6);
             assertThat(d.getHoldersUnreachable()).isZero();
             assertStatus(() -> get(nodes.get(4), id), Status.Code.NOT_FOUND);
@@ -323,7 +357,7 @@ class FilesMeshTest {
         String id = put(nodes.get(2), data, "phoenix", false).getFileId();
         List<ManagedChannel> chs = new ArrayList<>();
         try {
-            files(nodes.get(2), chs).delete(io.shardmesh.proto.v1.DeleteRequest.newBuilder().setFileId(id).build()).block(WAIT);
+            files(nodes.get(2), chs).delete(DeleteRequest.newBuilder().setFileId(id).build()).block(WAIT);
         } finally {
             chs.forEach(ManagedChannel::shutdownNow);
         }
@@ -336,8 +370,8 @@ class FilesMeshTest {
     @Test
     void delete_fromAnotherHostWithoutTheOwnersSignature_isPermissionDenied() {
         String id = put(nodes.get(2), Chunks.random(500, 37), "guarded", false).getFileId();
-        assertThatThrownBy(() -> nodes.get(2).files().delete(io.shardmesh.common.id.ContentId.fromHex(id),
-                        java.util.Optional.empty(), false).block(WAIT))
+        assertThatThrownBy(() -> nodes.get(2).files().delete(ContentId.fromHex(id),
+                        Optional.empty(), false).block(WAIT))
                 .hasMessageContaining("needs the owner's signature");
         assertThat(get(nodes.get(0), id)).hasSize(500);
     }
@@ -347,9 +381,9 @@ class FilesMeshTest {
         byte[] data = Chunks.random(STRIPE + 10, 41);
         String id = put(nodes.get(0), data, "plain", false).getFileId();
         assertThat(get(nodes.get(1), FilesGetRequest.newBuilder().setFileId(id).setOffset(1).setLength(Long.MAX_VALUE).build()))
-                .isEqualTo(java.util.Arrays.copyOfRange(data, 1, data.length));
-        String someKey = io.shardmesh.common.crypto.StripeCipher.capability(io.shardmesh.common.id.ContentId.random(),
-                io.shardmesh.common.crypto.StripeCipher.newKey()).substring(65);
+                .isEqualTo(Arrays.copyOfRange(data, 1, data.length));
+        String someKey = StripeCipher.capability(ContentId.random(),
+                StripeCipher.newKey()).substring(65);
         assertThat(get(nodes.get(1), FilesGetRequest.newBuilder().setFileId(id).setKey(someKey).build())).isEqualTo(data);
     }
 
@@ -365,10 +399,10 @@ class FilesMeshTest {
         }
     }
 
-    private List<io.shardmesh.proto.v1.FileEntry> listAll(ShardmeshNode n) {
+    private List<FileEntry> listAll(ShardmeshNode n) {
         List<ManagedChannel> chs = new ArrayList<>();
         try {
-            return files(n, chs).list(io.shardmesh.proto.v1.ListRequest.newBuilder().setPageSize(1000).build()).block(WAIT).getFilesList();
+            return files(n, chs).list(ListRequest.newBuilder().setPageSize(1000).build()).block(WAIT).getFilesList();
         } finally {
             chs.forEach(ManagedChannel::shutdownNow);
         }

@@ -8,17 +8,17 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.dht.Contact;
-import io.shardmesh.common.dht.DhtRecord;
+import io.shardmesh.common.dht.ContactListener;
 import io.shardmesh.common.error.ErrorKind;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.GrpcMesh;
 import io.shardmesh.common.grpc.PeerChannels;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
-import io.shardmesh.common.transfer.FileDirectory;
 import io.shardmesh.proto.v1.GetChunkRequest;
 import io.shardmesh.proto.v1.GetChunkResponse;
 import io.shardmesh.proto.v1.ReactorChunksGrpc;
+import io.shardmesh.server.testing.EmptyDirectory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /** A peer that lies in GetChunk is cut off at once, never buffered. */
 class HostileChunkPeerTest {
@@ -52,17 +51,7 @@ class HostileChunkPeerTest {
             }
         }).build().start();
         channels = new PeerChannels((h, p) -> InProcessChannelBuilder.forName(name).build());
-        mesh = new GrpcMesh(NodeKey.generate(), List::of, channels, new FileDirectory() {
-            @Override
-            public Mono<List<DhtRecord>> records(ContentId fileId) {
-                return Mono.just(List.of());
-            }
-
-            @Override
-            public Mono<Integer> publish(ContentId key, DhtRecord.Payload payload) {
-                return Mono.just(0);
-            }
-        }, Clock.systemUTC());
+        mesh = new GrpcMesh(NodeKey.generate(), List::of, channels, EmptyDirectory.INSTANCE, ContactListener.NONE, Clock.systemUTC());
     }
 
     @AfterEach
