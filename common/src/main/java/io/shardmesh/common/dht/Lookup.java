@@ -197,6 +197,9 @@ public final class Lookup {
                     error -> failed(c, error, clamped)));
         }
 
+        /** Records whose signature this lookup has checked (equal records carry equal signatures). */
+        private final Set<DhtRecord> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
         private void answered(Candidate c, DhtTransport.ValueReply reply, long rttMillis) {
             listener.responded(c.contact, rttMillis);
             List<DhtRecord> valid = new ArrayList<>();
@@ -206,7 +209,11 @@ public final class Lookup {
                     if (!r.key().equals(valueKey) || kind.map(k -> k != r.kind()).orElse(false)) {
                         continue;
                     }
-                    r.verify(now, config);
+                    // The nodes asked mostly return the same records: check each signature once per lookup.
+                    if (!verified.contains(r)) {
+                        r.verify(now, config);
+                        verified.add(r);
+                    }
                     valid.add(r);
                 } catch (RuntimeException e) {
                     NodeLog.logger(Lookup.class, self).debug("dropping a bad record from {}: {}", c.contact, e.getMessage());

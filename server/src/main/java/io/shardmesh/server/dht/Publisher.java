@@ -49,7 +49,7 @@ public final class Publisher {
      */
     public Mono<Integer> publishOwn(ContentId recordKey, DhtRecord.Payload payload, Duration ttl) {
         return Mono.defer(() -> {
-            DhtRecord record = DhtRecord.sign(key, recordKey, payload, clock.millis(), ttl);
+            DhtRecord record = DhtRecord.sign(key, recordKey, payload, nextPublishedAt(), ttl);
             return Mono.fromRunnable(() -> published.save(record, ttl)).subscribeOn(blocking)
                     .then(kademlia.publish(record));
         });
@@ -57,13 +57,26 @@ public final class Publisher {
 
     /** Publishes a record once, not remembered: it lapses when its lifetime ends. */
     public Mono<Integer> publishOnce(ContentId recordKey, DhtRecord.Payload payload, Duration ttl) {
-        return Mono.defer(() -> kademlia.publish(DhtRecord.sign(key, recordKey, payload, clock.millis(), ttl)));
+        return Mono.defer(() -> kademlia.publish(DhtRecord.sign(key, recordKey, payload, nextPublishedAt(), ttl)));
+    }
+
+    /**
+     * The time a new record of ours carries: the clock, but always later than the one before.
+     * Stores keep the newer of two records by the same publisher and a tie keeps the old one, so
+     * two announcements in one millisecond (a repair pin right after an upload pin) must not
+     * share a time, or the second would be lost.
+     */
+    private long nextPublishedAt() {
+        long now = clock.millis();
+        return lastPublishedAt.updateAndGet(prev -> Math.max(prev + 1, now));
     }
 
     /** Stops republishing a record of ours (it expires by itself). */
     public Mono<Void> unpublishOwn(ContentId recordKey, RecordKind kind) {
         return Mono.<Void>fromRunnable(() -> published.forget(recordKey, kind)).subscribeOn(blocking);
     }
+
+    private final java.util.concurrent.atomic.AtomicLong lastPublishedAt = new java.util.concurrent.atomic.AtomicLong();
 
     /** Re-signs and re-publishes every record of ours, with fresh times. */
     public Mono<Integer> republish() {
