@@ -33,6 +33,8 @@ public final class ShardmeshCommand implements Runnable {
     /** The configured command line, with the contract's exit codes and one-line errors. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new ShardmeshCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        // `node` lives with the server; its client-side verb is added here, where the client is.
+        cl.getSubcommands().get("node").addSubcommand(new CommandLine(new DrainCommand()));
         cl.setExecutionExceptionHandler(ShardmeshCommand::handleError);
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();

@@ -42,6 +42,12 @@ final class StatusCommand implements Callable<Integer> {
             out.printf("pinned files %d%n", s.getPinnedFiles());
             out.printf("routing      %d contacts in %d buckets, %d DHT records held%n", s.getRoutingTableSize(),
                     s.getBucketsCount(), s.getDhtRecords());
+            var r = s.getRepair();
+            out.printf("repair       %d queued, %d running, %d done, %d failed; %d shard(s) rebuilt, %s fetched, %s written%s%n",
+                    r.getQueued(), r.getRunning(), r.getDone(), r.getFailed(), r.getShardsRepaired(),
+                    Sizes.format(r.getBytesFetched()), Sizes.format(r.getBytesWritten()),
+                    r.getUnrecoverable() > 0 ? "; " + r.getUnrecoverable() + " stripe check(s) found fewer than k shards" : "");
+            out.printf("scrub        %d chunk(s) re-hashed, %d quarantined%n", r.getScrubbedChunks(), r.getQuarantinedChunks());
         });
         return ExitCodes.OK;
     }

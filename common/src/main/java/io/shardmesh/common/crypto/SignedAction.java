@@ -25,6 +25,15 @@ public record SignedAction(String verb, ContentId fileId, List<ContentId> chunkI
         return new SignedAction("Pin", fileId, List.copyOf(chunkIds));
     }
 
+    /**
+     * A repair pin: a node that rebuilt shards of a file it does not own pins them on their new
+     * holder on the owner's behalf (valid only for shards the file's manifest lists, while the
+     * owner has not deleted the file; see PinRequest in {@code chunks.proto}).
+     */
+    public static SignedAction repairPin(ContentId fileId, Collection<ContentId> chunkIds) {
+        return new SignedAction("RepairPin", fileId, List.copyOf(chunkIds));
+    }
+
     public static SignedAction unpin(ContentId fileId, Collection<ContentId> chunkIds) {
         return new SignedAction("Unpin", fileId, List.copyOf(chunkIds));
     }

@@ -178,12 +178,22 @@ public final class GrpcMesh implements Mesh {
 
     @Override
     public Mono<List<ContentId>> pin(Contact holder, ContentId fileId, List<ContentId> chunkIds) {
+        return pin(holder, fileId, chunkIds, false);
+    }
+
+    @Override
+    public Mono<List<ContentId>> repairPin(Contact holder, ContentId fileId, List<ContentId> chunkIds) {
+        return pin(holder, fileId, chunkIds, true);
+    }
+
+    private Mono<List<ContentId>> pin(Contact holder, ContentId fileId, List<ContentId> chunkIds, boolean repair) {
         return Mono.defer(() -> {
-            var proof = owner.prove(SignedAction.pin(fileId, chunkIds), clock.millis());
+            var proof = owner.prove(repair ? SignedAction.repairPin(fileId, chunkIds) : SignedAction.pin(fileId, chunkIds),
+                    clock.millis());
             return Detached.call(chunks(holder, 0).pin(PinRequest.newBuilder().setFileId(fileId.hex())
-                            .addAllChunkIds(Wire.hex(chunkIds)).setOwner(Wire.signature(proof)).build()))
+                            .addAllChunkIds(Wire.hex(chunkIds)).setOwner(Wire.signature(proof)).setRepair(repair).build()))
                     .map(r -> Wire.contentIds(r.getMissingChunkIdsList(), "missing_chunk_ids", Integer.MAX_VALUE));
-        }).onErrorMap(e -> failed(e, holder, "Pin at " + holder));
+        }).onErrorMap(e -> failed(e, holder, (repair ? "RepairPin at " : "Pin at ") + holder));
     }
 
     @Override

@@ -134,7 +134,7 @@ public final class FileGet {
                         ((DhtRecord.Tombstone) t.payload()).ownerId().equals(m.ownerId())
                                 && t.publishedAtUnixMs() > providersAfter);
                 if (deleted) {
-                    return Mono.error(MeshException.notFound("file " + fileId + " was deleted by its owner"));
+                    return Mono.error(new FileDeleted(fileId));
                 }
                 return Mono.fromCallable(() -> open(fileId, m, holders, key));
             });

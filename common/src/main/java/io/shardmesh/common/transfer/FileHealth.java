@@ -105,7 +105,9 @@ public final class FileHealth {
                     return held;
                 })
                 .onErrorResume(e -> {
-                    log.info("holder {} did not answer a probe: {}", holder, e.getMessage());
+                    // Debug: repair probes every file's holders on a schedule, and a holder that is gone
+                    // stays in provider records until they expire; stat shows the result per shard.
+                    log.debug("holder {} did not answer a probe: {}", holder, e.getMessage());
                     return Mono.just(Set.of());
                 });
     }

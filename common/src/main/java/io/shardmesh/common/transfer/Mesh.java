@@ -50,6 +50,15 @@ public interface Mesh {
     Mono<List<ContentId>> pin(Contact holder, ContentId fileId, List<ContentId> chunks);
 
     /**
+     * Pins {@code chunks} of a file that {@link #owner()} need not own on {@code holder}, as a
+     * repair pin signed by the owner key: the holder accepts it only for chunks the file's
+     * manifest lists, while the file's owner has not deleted it, and records it as the owner's.
+     *
+     * @return the chunk ids the holder did not have
+     */
+    Mono<List<ContentId>> repairPin(Contact holder, ContentId fileId, List<ContentId> chunks);
+
+    /**
      * Removes {@link #owner()}'s pins of {@code fileId} on {@code holder}, signed by the owner.
      *
      * @return how many pins the holder removed

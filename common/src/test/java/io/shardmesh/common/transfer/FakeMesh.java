@@ -153,6 +153,11 @@ final class FakeMesh implements Mesh {
     }
 
     @Override
+    public Mono<List<ContentId>> repairPin(Contact holder, ContentId fileId, List<ContentId> chunks) {
+        return pin(holder, fileId, chunks);
+    }
+
+    @Override
     public Mono<Integer> unpin(Contact holder, ContentId fileId) {
         return reach(holder, () -> {
             List<ContentId> removed = pins.get(holder.id()).remove(fileId);

@@ -6,11 +6,13 @@ import io.shardmesh.cli.ShardmeshCommand;
 import io.shardmesh.common.dht.Kademlia;
 import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.transfer.TransferConfig;
+import io.shardmesh.common.units.Durations;
 import io.shardmesh.common.units.Sizes;
 import io.shardmesh.server.chunk.ChunkConfig;
 import io.shardmesh.server.dht.DhtConfig;
 import io.shardmesh.server.grpc.GrpcServerConfig;
 import io.shardmesh.server.node.NodeConfig;
+import io.shardmesh.server.repair.RepairConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +53,12 @@ class DocumentedDefaultsTest {
         assertThat(defaultOf("node", "--listen")).isEqualTo(NodeConfig.DEFAULT_LISTEN.toString());
         assertThat(Long.parseLong(defaultOf("node", "--gc-grace-seconds"))).isEqualTo(ChunkConfig.DEFAULT_GC_GRACE.toSeconds());
         assertThat(Long.parseLong(defaultOf("node", "--gc-interval-seconds"))).isEqualTo(ChunkConfig.DEFAULT_GC_INTERVAL.toSeconds());
+        assertThat(Durations.parse(defaultOf("node", "--repair-interval"))).isEqualTo(RepairConfig.DEFAULT_INTERVAL);
+        assertThat(Durations.parse(defaultOf("node", "--repair-delay"))).isEqualTo(RepairConfig.DEFAULT_DELAY);
+        assertThat(Integer.parseInt(defaultOf("node", "--repair-concurrency"))).isEqualTo(RepairConfig.DEFAULT_CONCURRENCY);
+        assertThat(Sizes.parse(defaultOf("node", "--repair-rate"))).isEqualTo(RepairConfig.DEFAULT_BYTES_PER_SECOND);
+        assertThat(Sizes.parse(defaultOf("node", "--scrub-rate"))).isEqualTo(RepairConfig.DEFAULT_SCRUB_BYTES_PER_SECOND);
+        assertThat(Durations.parse(defaultOf("node", "--scrub-pause"))).isEqualTo(RepairConfig.DEFAULT_SCRUB_PAUSE);
     }
 
     @Test
@@ -72,6 +80,12 @@ class DocumentedDefaultsTest {
                         + GrpcServerConfig.DEFAULT_MAX_FILE_READS + " `Files.Get` streams")
                 .contains("collected " + ChunkConfig.DEFAULT_GC_GRACE.toHours() + " h after they arrived")
                 .contains("(in-flight calls get " + NodeConfig.DEFAULT_SHUTDOWN_GRACE.toSeconds() + " s;")
+                .contains("(`node --repair-interval`, default `" + Durations.format(RepairConfig.DEFAULT_INTERVAL) + "`")
+                .contains("`--repair-delay` (default `" + Durations.format(RepairConfig.DEFAULT_DELAY) + "`")
+                .contains("`--repair-concurrency` (default " + RepairConfig.DEFAULT_CONCURRENCY + ")")
+                .contains("`--repair-rate` (default `" + RepairConfig.DEFAULT_BYTES_PER_SECOND / 1_000_000 + "MB` a second")
+                .contains("`--scrub-rate` (default `" + RepairConfig.DEFAULT_SCRUB_BYTES_PER_SECOND / 1_000_000 + "MB` a second")
+                .contains("`--scrub-pause` (default `" + Durations.format(RepairConfig.DEFAULT_SCRUB_PAUSE) + "`)")
                 .contains("runs a local mesh on " + NodeConfig.DEFAULT_LISTEN.host() + ":" + NodeConfig.DEFAULT_LISTEN.port());
     }
 }

@@ -345,6 +345,11 @@ class PutUnderKillIT {
         }
 
         @Override
+        public Mono<List<ContentId>> repairPin(Contact holder, ContentId file, List<ContentId> chunks) {
+            return real.repairPin(holder, file, chunks);
+        }
+
+        @Override
         public NodeKey owner() {
             return real.owner();
         }

@@ -4,11 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.shardmesh.common.error.ErrorKind;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.server.store.ChunkStore;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -49,6 +52,41 @@ public final class ChunkReads {
             return Mono.error(Pins.tooMany(ids.size()));
         }
         return Mono.fromCallable(() -> ids.stream().filter(store::contains).distinct().toList()).subscribeOn(blocking);
+    }
+
+    /** Which of {@code ids} are stored (no batch limit: for the node's own bookkeeping). */
+    public Mono<List<ContentId>> held(Collection<ContentId> ids) {
+        return Mono.fromCallable(() -> ids.stream().filter(store::contains).distinct().toList()).subscribeOn(blocking);
+    }
+
+    /** Every stored chunk with its size (one walk of the store). */
+    public Mono<List<ChunkStore.StoredChunk>> stored() {
+        return Mono.fromCallable(() -> {
+            List<ChunkStore.StoredChunk> out = new ArrayList<>();
+            store.forEach(out::add);
+            return out;
+        }).subscribeOn(blocking);
+    }
+
+    /**
+     * Re-hashes a stored chunk from disk (the hot cache is not asked).
+     *
+     * @return false when it did not match its id and was quarantined, empty when it is gone
+     */
+    public Mono<Boolean> verify(ContentId id) {
+        return Mono.fromCallable(() -> {
+            try (ChunkStore.ChunkReader r = store.openVerified(id)) {
+                return true;
+            } catch (MeshException e) {
+                if (e.kind() == ErrorKind.DATA_LOSS) {
+                    return false;
+                }
+                if (e.kind() == ErrorKind.NOT_FOUND) {
+                    return null;
+                }
+                throw e;
+            }
+        }).subscribeOn(blocking);
     }
 
     /** What the store holds now (cheap; no disk access). */

@@ -70,6 +70,54 @@ final class PinStore {
         });
     }
 
+    /**
+     * Removes every owner's pins of {@code chunks} under {@code fileId}: the node itself lets go
+     * of them (they moved, are surplus, were deleted, or went bad).
+     */
+    int removeAllOwners(ContentId fileId, Collection<ContentId> chunks) {
+        return db.inTransaction("drop pins", c -> {
+            int removed = 0;
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM pins WHERE file_id = ? AND chunk_id = ?")) {
+                for (ContentId chunk : chunks) {
+                    p.setString(1, fileId.hex());
+                    p.setString(2, chunk.hex());
+                    removed += p.executeUpdate();
+                }
+            }
+            return removed;
+        });
+    }
+
+    /** The files that pin {@code chunk}. */
+    List<ContentId> filesOf(ContentId chunk) {
+        return db.withConnection("read files of a chunk", c -> {
+            List<ContentId> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT DISTINCT file_id FROM pins WHERE chunk_id = ?")) {
+                p.setString(1, chunk.hex());
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(ContentId.fromHex(rs.getString(1)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Every file with pins here. */
+    List<ContentId> fileIds() {
+        return db.withConnection("read pinned files", c -> {
+            List<ContentId> out = new ArrayList<>();
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT DISTINCT file_id FROM pins ORDER BY file_id")) {
+                while (rs.next()) {
+                    out.add(ContentId.fromHex(rs.getString(1)));
+                }
+            }
+            return out;
+        });
+    }
+
     /** The owners that pinned anything under {@code fileId}. */
     Set<NodeId> owners(ContentId fileId) {
         return db.withConnection("read pin owners", c -> {

@@ -89,6 +89,52 @@ public final class Pins {
     }
 
     /**
+     * Pins the held ones of {@code chunks} under {@code fileId} for {@code owner}, whom the
+     * caller has authorized by other means: a repair pin, checked against the file's manifest
+     * and its tombstones (see PinRequest in {@code chunks.proto}).
+     */
+    public Mono<PinResult> pinAuthorized(ContentId fileId, NodeId owner, List<ContentId> chunks) {
+        if (chunks.size() > ProtocolLimits.MAX_BATCH_IDS) {
+            return Mono.error(tooMany(chunks.size()));
+        }
+        return Mono.fromCallable(() -> pinHeld(fileId, owner, chunks, clock.millis()))
+                .subscribeOn(blocking)
+                .flatMap(r -> r.pinned() == 0 ? Mono.just(r) : changed(fileId).thenReturn(r));
+    }
+
+    /**
+     * Lets go of {@code chunks} under {@code fileId}, whoever pinned them: this node's own
+     * decision about its own storage (the chunks moved elsewhere, are a surplus copy, belong to
+     * a deleted file). They are collected after the grace period; the node stops announcing them
+     * before this completes.
+     *
+     * @return how many pins were removed
+     */
+    public Mono<Integer> release(ContentId fileId, List<ContentId> chunks) {
+        return Mono.fromCallable(() -> retention.pinning(() -> pins.removeAllOwners(fileId, chunks), List.of()))
+                .subscribeOn(blocking)
+                .flatMap(n -> n == 0 ? Mono.just(n) : changed(fileId).thenReturn(n));
+    }
+
+    /**
+     * Lets go of {@code chunk} under every file that pins it (it was found corrupt and
+     * quarantined), so the node stops announcing it and repair rebuilds it.
+     *
+     * @return the files that pinned it
+     */
+    public Mono<List<ContentId>> releaseEverywhere(ContentId chunk) {
+        return Mono.fromCallable(() -> pins.filesOf(chunk)).subscribeOn(blocking)
+                .flatMap(files -> Flux.fromIterable(files)
+                        .concatMap(f -> release(f, List.of(chunk)))
+                        .then(Mono.just(files)));
+    }
+
+    /** Every file with pins on this node. */
+    public Mono<List<ContentId>> pinnedFileIds() {
+        return Mono.fromCallable(pins::fileIds).subscribeOn(blocking);
+    }
+
+    /**
      * Removes the proven owner's pins under {@code fileId} (on {@code chunks}, or all when empty).
      * Pins by another owner cannot be removed: PERMISSION_DENIED.
      */

@@ -26,6 +26,7 @@ import io.shardmesh.server.chunk.ChunkReads;
 import io.shardmesh.server.chunk.ChunkUpload;
 import io.shardmesh.server.chunk.ChunkUploads;
 import io.shardmesh.server.chunk.Pins;
+import io.shardmesh.server.repair.RepairPins;
 import java.util.Optional;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -40,11 +41,13 @@ public final class ChunksGrpcService extends ReactorChunksGrpc.ChunksImplBase {
     private final ChunkReads reads;
     private final ChunkUploads uploads;
     private final Pins pins;
+    private final RepairPins repairPins;
 
-    public ChunksGrpcService(ChunkReads reads, ChunkUploads uploads, Pins pins) {
+    public ChunksGrpcService(ChunkReads reads, ChunkUploads uploads, Pins pins, RepairPins repairPins) {
         this.reads = requireNonNull(reads, "reads");
         this.uploads = requireNonNull(uploads, "uploads");
         this.pins = requireNonNull(pins, "pins");
+        this.repairPins = requireNonNull(repairPins, "repairPins");
     }
 
     @Override
@@ -87,10 +90,12 @@ public final class ChunksGrpcService extends ReactorChunksGrpc.ChunksImplBase {
 
     @Override
     public Mono<PinResponse> pin(PinRequest request) {
-        return Mono.defer(() -> pins.pin(
-                        Wire.contentId(request.getFileId(), "file_id"),
-                        Wire.contentIds(request.getChunkIdsList(), "chunk_ids", ProtocolLimits.MAX_BATCH_IDS),
-                        Wire.ownerProof(request.hasOwner(), request.getOwner(), "owner")))
+        return Mono.defer(() -> {
+                    var fileId = Wire.contentId(request.getFileId(), "file_id");
+                    var chunks = Wire.contentIds(request.getChunkIdsList(), "chunk_ids", ProtocolLimits.MAX_BATCH_IDS);
+                    var proof = Wire.ownerProof(request.hasOwner(), request.getOwner(), "owner");
+                    return request.getRepair() ? repairPins.pin(fileId, chunks, proof) : pins.pin(fileId, chunks, proof);
+                })
                 .map(r -> PinResponse.newBuilder()
                         .setPinnedCount(r.pinned())
                         .addAllMissingChunkIds(Wire.hex(r.missing()))

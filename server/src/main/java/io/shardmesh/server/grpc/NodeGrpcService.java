@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.KademliaResponder;
+import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.common.protocol.ProtocolLimits;
@@ -17,14 +18,19 @@ import io.shardmesh.proto.v1.ListPeersResponse;
 import io.shardmesh.proto.v1.PeerInfo;
 import io.shardmesh.proto.v1.PeerStatus;
 import io.shardmesh.proto.v1.ReactorNodeGrpc;
+import io.shardmesh.proto.v1.DrainRequest;
+import io.shardmesh.proto.v1.DrainResponse;
+import io.shardmesh.proto.v1.RepairStatus;
 import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.proto.v1.StatusResponse;
 import io.shardmesh.server.dht.PeerView;
 import io.shardmesh.server.dht.Peers;
+import io.shardmesh.server.repair.SelfHealing;
 import io.shardmesh.server.status.StatusSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** {@code shardmesh.v1.Node}. */
@@ -33,11 +39,16 @@ public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
     private final StatusSource status;
     private final Peers peers;
     private final KademliaResponder kademlia;
+    private final SelfHealing healing;
+    private final Runnable stop;
 
-    public NodeGrpcService(StatusSource status, Peers peers, KademliaResponder kademlia) {
+    /** @param stop stops the node once the call asking for it is answered */
+    public NodeGrpcService(StatusSource status, Peers peers, KademliaResponder kademlia, SelfHealing healing, Runnable stop) {
         this.status = requireNonNull(status, "status");
         this.peers = requireNonNull(peers, "peers");
         this.kademlia = requireNonNull(kademlia, "kademlia");
+        this.healing = requireNonNull(healing, "healing");
+        this.stop = requireNonNull(stop, "stop");
     }
 
     @Override
@@ -54,10 +65,48 @@ public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
                     .setMaxStorageBytes(s.maxStorageBytes())
                     .setPinnedFiles(s.pinnedFiles())
                     .setRoutingTableSize(s.routingTableSize())
-                    .setDhtRecords(s.dhtRecords());
+                    .setDhtRecords(s.dhtRecords())
+                    .setRepair(repair(s.repair()));
             s.buckets().forEach(bk -> b.addBuckets(BucketInfo.newBuilder()
                     .setIndex(bk.index()).setSize(bk.size()).setReplacements(bk.replacements())));
             return b.build();
+        });
+    }
+
+    private static RepairStatus repair(io.shardmesh.server.repair.RepairStatus r) {
+        return RepairStatus.newBuilder()
+                .setQueued(r.queued())
+                .setRunning(r.running())
+                .setDone(r.done())
+                .setFailed(r.failed())
+                .setShardsRepaired(r.shardsRepaired())
+                .setBytesFetched(r.bytesFetched())
+                .setBytesWritten(r.bytesWritten())
+                .setSurplusDropped(r.surplusDropped())
+                .setUnrecoverable(r.unrecoverable())
+                .setScrubbedChunks(r.scrubbedChunks())
+                .setQuarantinedChunks(r.quarantinedChunks())
+                .setLastCheckUnixMs(r.lastCheckUnixMs())
+                .build();
+    }
+
+    @Override
+    public Flux<DrainResponse> drain(DrainRequest request) {
+        // Read before any scheduler hop: the caller's address lives in this thread's gRPC context.
+        boolean local = CallerAddress.isLocal();
+        return Flux.defer(() -> {
+            if (!local) {
+                return Flux.error(MeshException.permissionDenied("only a caller on this node's own host may drain it"));
+            }
+            Flux<DrainResponse> progress = healing.drain().map(p -> DrainResponse.newBuilder()
+                    .setChunksTotal(p.chunksTotal())
+                    .setChunksMoved(p.chunksMoved())
+                    .setBytesMoved(p.bytesMoved())
+                    .setFilesDone(p.filesDone())
+                    .setFilesTotal(p.filesTotal())
+                    .setDone(p.done())
+                    .build());
+            return request.getStop() ? progress.doOnComplete(stop) : progress;
         });
     }
 

@@ -14,6 +14,7 @@ import io.shardmesh.common.net.HostPort;
 import io.shardmesh.server.chunk.ChunkService;
 import io.shardmesh.server.dht.DhtService;
 import io.shardmesh.server.files.FilesService;
+import io.shardmesh.server.repair.SelfHealing;
 import io.shardmesh.server.metrics.NodeMetrics;
 import io.shardmesh.server.status.StatusSource;
 import java.io.IOException;
@@ -31,9 +32,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class NodeServer {
 
-    /** The features the services adapt. */
-    public record Features(ChunkService chunks, DhtService dht, FilesService files, StatusSource status) {
+    /**
+     * The features the services adapt.
+     *
+     * @param stop stops the node, after the call that asks for it is answered (a drain with stop)
+     */
+    public record Features(ChunkService chunks, DhtService dht, FilesService files, StatusSource status,
+                           SelfHealing healing, Runnable stop) {
         public Features {
+            requireNonNull(healing, "healing");
+            requireNonNull(stop, "stop");
             requireNonNull(chunks, "chunks");
             requireNonNull(dht, "dht");
             requireNonNull(files, "files");
@@ -63,11 +71,11 @@ public final class NodeServer {
         sb.intercept(new NodeIdentity(self));
         metrics.ifPresent(m -> sb.intercept(new CallMetrics(m)));
         List<BindableService> services = List.of(
-                new ChunksGrpcService(f.chunks().reads(), f.chunks().uploads(), f.chunks().pins()),
+                new ChunksGrpcService(f.chunks().reads(), f.chunks().uploads(), f.chunks().pins(), f.healing().repairPins()),
                 new DhtGrpcService(f.dht().kademlia().responder()),
                 new KvGrpcService(f.dht().keyValues()),
                 new FilesGrpcService(f.files()),
-                new NodeGrpcService(f.status(), f.dht().peers(), f.dht().kademlia().responder()));
+                new NodeGrpcService(f.status(), f.dht().peers(), f.dht().kademlia().responder(), f.healing(), f.stop()));
         services.forEach(s -> sb.addService(MalformedRequests.refuse(s.bindService())));
         HealthStatusManager health = new HealthStatusManager();
         sb.addService(health.getHealthService());

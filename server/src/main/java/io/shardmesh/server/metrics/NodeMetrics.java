@@ -1,6 +1,7 @@
 package io.shardmesh.server.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -45,11 +46,42 @@ public final class NodeMetrics {
         gauge("shardmesh_dht_routing_table_contacts", "Contacts in the routing table.", snapshot, NodeStatus::routingTableSize);
         gauge("shardmesh_dht_records", "DHT records held.", snapshot, NodeStatus::dhtRecords);
         gauge("shardmesh_uptime_seconds", "Seconds since the node started.", snapshot, s -> s.uptimeMs() / 1000.0);
+        gauge("shardmesh_repairs_queued", "Stripes due for repair, waiting for a repair slot.", snapshot,
+                s -> s.repair().queued());
+        gauge("shardmesh_repairs_running", "Stripes being repaired now.", snapshot, s -> s.repair().running());
+        CounterWithCallback.builder().name("shardmesh_repairs").help("Stripe repairs this node ran, by outcome.")
+                .labelNames("outcome")
+                .callback(cb -> {
+                    var r = snapshot.get().repair();
+                    cb.call(r.done(), "done");
+                    cb.call(r.failed(), "failed");
+                }).register(registry);
+        counter("shardmesh_repaired_shards", "Shards rebuilt or moved onto new holders (repair and drain).", snapshot,
+                s -> s.repair().shardsRepaired());
+        CounterWithCallback.builder().name("shardmesh_repair_bytes").help("Repair traffic: bytes fetched to rebuild"
+                        + " shards, and bytes of rebuilt or moved shards written to new holders.")
+                .labelNames("direction")
+                .callback(cb -> {
+                    var r = snapshot.get().repair();
+                    cb.call(r.bytesFetched(), "fetched");
+                    cb.call(r.bytesWritten(), "written");
+                }).register(registry);
+        counter("shardmesh_surplus_copies_dropped", "Surplus shard copies this node dropped.", snapshot,
+                s -> s.repair().surplusDropped());
+        counter("shardmesh_scrubbed_chunks", "Chunks the scrub re-hashed.", snapshot, s -> s.repair().scrubbedChunks());
+        counter("shardmesh_quarantined_chunks", "Chunks found corrupt and quarantined.", snapshot,
+                s -> s.repair().quarantinedChunks());
         JvmMetrics.builder().register(registry);
     }
 
     private void gauge(String name, String help, Snapshot snapshot, ToDoubleFunction<NodeStatus> value) {
         GaugeWithCallback.builder().name(name).help(help)
+                .callback(cb -> cb.call(value.applyAsDouble(snapshot.get())))
+                .register(registry);
+    }
+
+    private void counter(String name, String help, Snapshot snapshot, ToDoubleFunction<NodeStatus> value) {
+        CounterWithCallback.builder().name(name).help(help)
                 .callback(cb -> cb.call(value.applyAsDouble(snapshot.get())))
                 .register(registry);
     }

@@ -23,6 +23,8 @@ public final class NodeBuilder {
     NodeTransport transport = NodeTransport.network();
     Clock clock = Clock.systemUTC();
     Scheduler timer = Schedulers.parallel();
+    /** Null: the timer. */
+    Scheduler repairTimer;
     Scheduler cpu = Schedulers.parallel();
     Scheduler blocking = Schedulers.boundedElastic();
 
@@ -61,6 +63,15 @@ public final class NodeBuilder {
     /** Where delays and periodic work (garbage collection, DHT timers) are scheduled. */
     public NodeBuilder timerScheduler(Scheduler scheduler) {
         this.timer = requireNonNull(scheduler, "scheduler");
+        return this;
+    }
+
+    /**
+     * Where the repair and scrub schedules wait, when not on the {@link #timerScheduler} (tests
+     * jump these minutes-long schedules on virtual time while reads and lookups keep real timers).
+     */
+    public NodeBuilder repairScheduler(Scheduler scheduler) {
+        this.repairTimer = requireNonNull(scheduler, "scheduler");
         return this;
     }
 

@@ -1,5 +1,6 @@
 package io.shardmesh.server.node;
 
+import io.shardmesh.common.cli.DurationConverter;
 import io.shardmesh.common.cli.HostPortConverter;
 import io.shardmesh.common.cli.LogOptions;
 import io.shardmesh.common.cli.SizeConverter;
@@ -8,7 +9,9 @@ import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.units.Sizes;
 import io.shardmesh.server.chunk.ChunkConfig;
 import java.io.PrintWriter;
+import io.shardmesh.server.repair.RepairConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,7 +30,9 @@ import picocli.CommandLine;
             "  shardmesh node --listen 127.0.0.1:7070 --data-dir ~/.shardmesh/node1",
             "  shardmesh node --listen 127.0.0.1:7071 --data-dir ~/.shardmesh/node2 --bootstrap 127.0.0.1:7070",
             "  shardmesh node --listen 0.0.0.0:7070 --advertise 203.0.113.7:7070 --data-dir /var/lib/shardmesh --max-storage 50GiB",
-            "  shardmesh node --data-dir ./n1 --metrics 127.0.0.1:9464   (then: curl 127.0.0.1:9464/metrics)"})
+            "  shardmesh node --data-dir ./n1 --metrics 127.0.0.1:9464   (then: curl 127.0.0.1:9464/metrics)",
+            "  shardmesh node --data-dir ./n1 --repair-interval 2s --repair-delay 4s   (repair fast, for a demo)",
+            "  shardmesh node drain --node 127.0.0.1:7070   (move this node's shards away, then stop it)"})
 public final class NodeCommand implements Callable<Integer> {
 
     /**
@@ -49,8 +54,10 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Address to serve gRPC on; port 0 lets the OS pick (default: ${DEFAULT-VALUE}).")
     HostPort listen;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", required = true,
-            description = "Where the node keeps its key, chunks and database (created if missing).")
+    // Not picocli-required: `node drain` is a subcommand, and picocli would demand the parent's
+    // required options there too. Checked in call().
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where the node keeps its key, chunks and database (created if missing). Required.")
     Path dataDir;
 
     @Option(names = "--advertise", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
@@ -70,6 +77,35 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).")
     HostPort metrics;
 
+    @Option(names = "--repair-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "10m",
+            description = "How often the node checks the files it holds shards of, like 30s or 10m (default: ${DEFAULT-VALUE}).")
+    Duration repairInterval;
+
+    @Option(names = "--repair-delay", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "15m",
+            description = "How long a shard may be missing before its stripe is repaired, so a reboot does not trigger"
+                    + " repair; a stripe left with only k shards, or with two or more missing and at most k + 1 left,"
+                    + " is repaired at once (default: ${DEFAULT-VALUE}).")
+    Duration repairDelay;
+
+    @Option(names = "--repair-concurrency", paramLabel = "N", defaultValue = "2",
+            description = "Stripes this node repairs at once (default: ${DEFAULT-VALUE}).")
+    int repairConcurrency;
+
+    @Option(names = "--repair-rate", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "40MB",
+            description = "Repair traffic per second this node may move (fetched plus written), like 40MB;"
+                    + " 0 for no bound (default: ${DEFAULT-VALUE}).")
+    long repairRate;
+
+    @Option(names = "--scrub-rate", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "4MB",
+            description = "How fast the scrub re-hashes stored shards to find bit rot, per second; 0 turns it off"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long scrubRate;
+
+    @Option(names = "--scrub-pause", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "1h",
+            description = "Pause between two scrub passes over the whole store (default: ${DEFAULT-VALUE}).")
+    Duration scrubPause;
+
     /** Hidden: tests (and operators who know why) shorten how long unpinned chunks are kept. */
     @Option(names = "--gc-grace-seconds", hidden = true, paramLabel = "SECONDS",
             description = "Keep an unpinned chunk this long after it arrived (default: 3600).")
@@ -84,12 +120,17 @@ public final class NodeCommand implements Callable<Integer> {
         SERVER_CALL_LOG.setLevel(java.util.logging.Level.SEVERE);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (dataDir == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--data-dir=DIR'");
+        }
         NodeBuilder b = ShardmeshNode.builder(dataDir);
         try {
             b.configure(c -> {
                 NodeConfig n = c.withListen(listen).withMaxStorageBytes(maxStorage).withBootstrap(bootstrap)
-                        .withChunks(c.chunks().withGcGrace(java.time.Duration.ofSeconds(gcGraceSeconds))
-                                .withGcInterval(java.time.Duration.ofSeconds(gcIntervalSeconds)));
+                        .withChunks(c.chunks().withGcGrace(Duration.ofSeconds(gcGraceSeconds))
+                                .withGcInterval(Duration.ofSeconds(gcIntervalSeconds)))
+                        .withRepair(new RepairConfig(repairInterval, repairDelay, repairConcurrency, repairRate, scrubRate,
+                                scrubPause));
                 n = advertise == null ? n : n.withAdvertise(advertise);
                 return metrics == null ? n : n.withMetrics(metrics);
             });

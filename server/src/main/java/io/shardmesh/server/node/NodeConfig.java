@@ -7,6 +7,7 @@ import io.shardmesh.common.transfer.TransferConfig;
 import io.shardmesh.server.chunk.ChunkConfig;
 import io.shardmesh.server.dht.DhtConfig;
 import io.shardmesh.server.grpc.GrpcServerConfig;
+import io.shardmesh.server.repair.RepairConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,10 +28,11 @@ import java.util.Optional;
  * @param dht Kademlia and the node's DHT timers and bootstrap peers
  * @param transfer the put and get pipelines, as the node runs them for the Files service
  * @param grpc the gRPC server's limits
+ * @param repair self-healing: the repair loop, its limits, and the scrub
  */
 public record NodeConfig(Path dataDir, HostPort listen, Optional<HostPort> advertise, long maxStorageBytes,
                          Duration shutdownGrace, Optional<HostPort> metrics, ChunkConfig chunks, DhtConfig dht,
-                         TransferConfig transfer, GrpcServerConfig grpc) {
+                         TransferConfig transfer, GrpcServerConfig grpc, RepairConfig repair) {
 
     /** Where a node listens, and where commands look for one, unless told otherwise. */
     public static final String DEFAULT_LISTEN_ADDRESS = "127.0.0.1:7070";
@@ -47,6 +49,7 @@ public record NodeConfig(Path dataDir, HostPort listen, Optional<HostPort> adver
         requireNonNull(dht, "dht");
         requireNonNull(transfer, "transfer");
         requireNonNull(grpc, "grpc");
+        requireNonNull(repair, "repair");
         if (maxStorageBytes < 0) {
             throw new IllegalArgumentException("max storage must be 0 (unlimited) or positive, got " + maxStorageBytes);
         }
@@ -58,37 +61,38 @@ public record NodeConfig(Path dataDir, HostPort listen, Optional<HostPort> adver
     /** The defaults for a node whose data lives in {@code dataDir}. */
     public static NodeConfig defaults(Path dataDir) {
         return new NodeConfig(dataDir, DEFAULT_LISTEN, Optional.empty(), 0, DEFAULT_SHUTDOWN_GRACE, Optional.empty(),
-                ChunkConfig.defaults(), DhtConfig.defaults(), TransferConfig.defaults(), GrpcServerConfig.defaults());
+                ChunkConfig.defaults(), DhtConfig.defaults(), TransferConfig.defaults(), GrpcServerConfig.defaults(),
+                RepairConfig.defaults());
     }
 
     public NodeConfig withListen(HostPort address) {
-        return new NodeConfig(dataDir, address, advertise, maxStorageBytes, shutdownGrace, metrics, chunks, dht, transfer, grpc);
+        return new NodeConfig(dataDir, address, advertise, maxStorageBytes, shutdownGrace, metrics, chunks, dht, transfer, grpc, repair);
     }
 
     public NodeConfig withAdvertise(HostPort address) {
         return new NodeConfig(dataDir, listen, Optional.of(address), maxStorageBytes, shutdownGrace, metrics, chunks, dht,
-                transfer, grpc);
+                transfer, grpc, repair);
     }
 
     public NodeConfig withMaxStorageBytes(long bytes) {
-        return new NodeConfig(dataDir, listen, advertise, bytes, shutdownGrace, metrics, chunks, dht, transfer, grpc);
+        return new NodeConfig(dataDir, listen, advertise, bytes, shutdownGrace, metrics, chunks, dht, transfer, grpc, repair);
     }
 
     public NodeConfig withShutdownGrace(Duration grace) {
-        return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, grace, metrics, chunks, dht, transfer, grpc);
+        return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, grace, metrics, chunks, dht, transfer, grpc, repair);
     }
 
     public NodeConfig withMetrics(HostPort address) {
         return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, shutdownGrace, Optional.of(address), chunks, dht,
-                transfer, grpc);
+                transfer, grpc, repair);
     }
 
     public NodeConfig withChunks(ChunkConfig config) {
-        return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, shutdownGrace, metrics, config, dht, transfer, grpc);
+        return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, shutdownGrace, metrics, config, dht, transfer, grpc, repair);
     }
 
     public NodeConfig withDht(DhtConfig config) {
-        return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, shutdownGrace, metrics, chunks, config, transfer, grpc);
+        return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, shutdownGrace, metrics, chunks, config, transfer, grpc, repair);
     }
 
     public NodeConfig withBootstrap(List<HostPort> peers) {
@@ -96,10 +100,15 @@ public record NodeConfig(Path dataDir, HostPort listen, Optional<HostPort> adver
     }
 
     public NodeConfig withTransfer(TransferConfig config) {
-        return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, shutdownGrace, metrics, chunks, dht, config, grpc);
+        return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, shutdownGrace, metrics, chunks, dht, config, grpc, repair);
     }
 
     public NodeConfig withGrpc(GrpcServerConfig config) {
-        return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, shutdownGrace, metrics, chunks, dht, transfer, config);
+        return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, shutdownGrace, metrics, chunks, dht, transfer, config, repair);
+    }
+
+    public NodeConfig withRepair(RepairConfig config) {
+        return new NodeConfig(dataDir, listen, advertise, maxStorageBytes, shutdownGrace, metrics, chunks, dht, transfer, grpc,
+                config);
     }
 }

@@ -8,6 +8,7 @@ import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.GrpcDhtTransport;
 import io.shardmesh.common.grpc.GrpcMesh;
 import io.shardmesh.common.grpc.PeerChannels;
+import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.net.HostPort;
@@ -27,6 +28,7 @@ import io.shardmesh.server.files.ManifestIndexer;
 import io.shardmesh.server.grpc.NodeServer;
 import io.shardmesh.server.meta.MetadataDb;
 import io.shardmesh.server.metrics.NodeMetrics;
+import io.shardmesh.server.repair.SelfHealing;
 import io.shardmesh.server.status.NodeStatus;
 import io.shardmesh.server.status.NodeStatusSource;
 import io.shardmesh.server.store.ChunkStore;
@@ -66,6 +68,7 @@ public final class ShardmeshNode implements AutoCloseable {
     private final DhtService dht;
     private final FilesService files;
     private final NodeStatusSource status;
+    private final SelfHealing healing;
     private final NodeServer server;
     private final HTTPServer metricsServer;
     private final Disposable gcTimer;
@@ -86,18 +89,23 @@ public final class ShardmeshNode implements AutoCloseable {
         GrpcMesh mesh = new GrpcMesh(key, dht::placementCandidates, channels,
                 new DhtFileDirectory(dht.kademlia(), dht.publisher()), dht.kademlia().contactEvents(), b.clock);
         FileGet get = new FileGet(mesh, config.transfer(), b.cpu, b.timer);
+        FileHealth health = new FileHealth(mesh);
         this.files = new FilesService(new FilePut(mesh, config.transfer(), b.cpu), get, new FileDelete(mesh, get),
-                new FileHealth(mesh), new ManifestIndex(db), dht.publisher(), key.id(), b.clock, b.blocking);
+                health, new ManifestIndex(db), dht.publisher(), key.id(), b.clock, b.blocking);
+        this.healing = new SelfHealing(key.id(), mesh, chunks.pins(), chunks.reads(), get, health, config.repair(),
+                config.transfer().manifestReplicas(), b.clock, b.cpu, b.repairTimer == null ? b.timer : b.repairTimer);
+        store.onQuarantine(healing::quarantined);
         ProviderAnnouncer announcer = new ProviderAnnouncer(dht.publisher(), this::contactOrUnavailable,
                 chunks.pins()::pinnedChunks, config.dht().kademlia(), log);
         ManifestIndexer indexer = new ManifestIndexer(chunks.pins(), chunks.reads(), new ManifestIndex(db), b.clock, b.blocking);
         chunks.pins().onPinsChanged(announcer::announce);
         chunks.pins().onPinsChanged(indexer::pinsChanged);
-        this.status = new NodeStatusSource(this::contactOrUnavailable, this::listenAddress, version(), b.clock, chunks, dht);
+        this.status = new NodeStatusSource(this::contactOrUnavailable, this::listenAddress, version(), b.clock, chunks, dht,
+                healing::status);
         Optional<NodeMetrics> metrics = config.metrics().map(m -> new NodeMetrics(status));
         try {
             this.server = NodeServer.start(key.id(), b.transport, config.listen(), config.grpc(),
-                    new NodeServer.Features(chunks, dht, files, status), metrics);
+                    new NodeServer.Features(chunks, dht, files, status, healing, this::stopSoon), metrics);
         } catch (IOException | RuntimeException e) {
             channels.close();
             throw e;
@@ -114,6 +122,7 @@ public final class ShardmeshNode implements AutoCloseable {
         }
         this.gcTimer = chunks.gc().start(b.timer);
         dht.start();
+        healing.start();
         log.info("node {} listening on {} (advertised as {}), data dir {}", key.id(), server.listenAddress(),
                 contact.address(), config.dataDir());
     }
@@ -173,6 +182,23 @@ public final class ShardmeshNode implements AutoCloseable {
         return files;
     }
 
+    /** The chunks this node keeps pinned for {@code fileId} (what it announces for the file). */
+    public Mono<List<ContentId>> pinnedChunks(ContentId fileId) {
+        return chunks.pins().pinnedChunks(fileId);
+    }
+
+    /** The node's self-healing: repair checks, scrub and drain, as their schedules run them. */
+    public SelfHealing repair() {
+        return healing;
+    }
+
+    /** Stops the node from another thread (a drain that ends with a stop), once the current call is answered. */
+    private void stopSoon() {
+        Thread t = new Thread(this::close, "shardmesh-stop-after-drain");
+        t.setDaemon(false);
+        t.start();
+    }
+
     /** Collects unpinned chunks past their grace period now, as the timer does. */
     public Mono<GarbageCollector.GcResult> collectGarbage() {
         return chunks.gc().collect();
@@ -204,6 +230,7 @@ public final class ShardmeshNode implements AutoCloseable {
             closed = true;
         }
         gcTimer.dispose();
+        healing.close();
         dht.close();
         if (!server.stop(config.shutdownGrace())) {
             log.warn("calls still running after {}; cancelled them", config.shutdownGrace());

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.server.chunk.ChunkService;
 import io.shardmesh.server.dht.DhtService;
+import io.shardmesh.server.repair.RepairStatus;
 import io.shardmesh.server.store.ChunkStore;
 import java.time.Clock;
 import java.util.function.Supplier;
@@ -20,9 +21,10 @@ public final class NodeStatusSource implements StatusSource {
     private final Clock clock;
     private final ChunkService chunks;
     private final DhtService dht;
+    private final Supplier<RepairStatus> repair;
 
     public NodeStatusSource(Supplier<Contact> self, Supplier<String> listenAddress, String version, Clock clock,
-                            ChunkService chunks, DhtService dht) {
+                            ChunkService chunks, DhtService dht, Supplier<RepairStatus> repair) {
         this.self = requireNonNull(self, "self");
         this.listenAddress = requireNonNull(listenAddress, "listenAddress");
         this.version = requireNonNull(version, "version");
@@ -30,6 +32,7 @@ public final class NodeStatusSource implements StatusSource {
         this.startedAtUnixMs = clock.millis();
         this.chunks = requireNonNull(chunks, "chunks");
         this.dht = requireNonNull(dht, "dht");
+        this.repair = requireNonNull(repair, "repair");
     }
 
     @Override
@@ -38,7 +41,8 @@ public final class NodeStatusSource implements StatusSource {
             ChunkStore.StoreStats s = chunks.reads().stats();
             var table = dht.kademlia().table();
             return new NodeStatus(self.get(), listenAddress.get(), version, startedAtUnixMs, clock.millis() - startedAtUnixMs,
-                    s.chunks(), s.bytes(), s.reservedBytes(), s.maxBytes(), t.getT1(), table.size(), table.buckets(), t.getT2());
+                    s.chunks(), s.bytes(), s.reservedBytes(), s.maxBytes(), t.getT1(), table.size(), table.buckets(), t.getT2(),
+                    repair.get());
         });
     }
 }

@@ -27,6 +27,8 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.scheduler.Schedulers;
+import io.shardmesh.server.repair.RepairPins;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /** A slow GetChunk reader slows the server's disk reads; the server never reads the chunk ahead. */
@@ -50,7 +52,9 @@ class GetChunkBackpressureTest {
         ChunkService chunks = ChunkService.create(store, db, ChunkConfig.defaults().withHotCache(0, 0),
                 Clock.systemUTC(), Schedulers.parallel(), Schedulers.boundedElastic(), NodeId.random());
         String name = InProcessServerBuilder.generateName();
-        Server server = InProcessServerBuilder.forName(name).addService(new ChunksGrpcService(chunks.reads(), chunks.uploads(), chunks.pins())).build().start();
+        Server server = InProcessServerBuilder.forName(name).addService(new ChunksGrpcService(chunks.reads(), chunks.uploads(), chunks.pins(),
+                new RepairPins(chunks.pins(), file -> Mono.error(new IllegalStateException("no repair pins here")), Clock.systemUTC(),
+                        org.slf4j.LoggerFactory.getLogger(GetChunkBackpressureTest.class)))).build().start();
         ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
         try {
             int totalFrames = data.length / ChunkConfig.DEFAULT_FRAME_BYTES;

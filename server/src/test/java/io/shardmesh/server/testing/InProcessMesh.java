@@ -169,6 +169,58 @@ public final class InProcessMesh implements AutoCloseable {
         down.add(node.contact().address());
     }
 
+    /**
+     * Stops {@code node} for good, as kill -9 and a closed port would look to the others: the
+     * node is closed, and every call to its address is refused at once (UNAVAILABLE) rather than
+     * waiting for a server that is not there.
+     */
+    public void kill(ShardmeshNode node) {
+        String address = node.contact().address();
+        node.close();
+        String name = "dead-" + InProcessServerBuilder.generateName();
+        try {
+            io.grpc.Server dead = InProcessServerBuilder.forName(name)
+                    .fallbackHandlerRegistry(new io.grpc.HandlerRegistry() {
+                        @Override
+                        public io.grpc.ServerMethodDefinition<?, ?> lookupMethod(String method, String authority) {
+                            return io.grpc.ServerMethodDefinition.create(
+                                    io.grpc.MethodDescriptor.<Object, Object>newBuilder()
+                                            .setType(io.grpc.MethodDescriptor.MethodType.UNKNOWN)
+                                            .setFullMethodName(method)
+                                            .setRequestMarshaller(new Discard())
+                                            .setResponseMarshaller(new Discard())
+                                            .build(),
+                                    (call, headers) -> {
+                                        call.close(io.grpc.Status.UNAVAILABLE.withDescription("node was killed (test)"),
+                                                new Metadata());
+                                        return new ServerCall.Listener<>() { };
+                                    });
+                        }
+                    }).build().start();
+            synchronized (deadServers) {
+                deadServers.add(dead);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        serverNames.put(address, name);
+    }
+
+    private final List<io.grpc.Server> deadServers = new ArrayList<>();
+
+    /** A marshaller for calls that are refused before any message is read. */
+    private static final class Discard implements io.grpc.MethodDescriptor.Marshaller<Object> {
+        @Override
+        public java.io.InputStream stream(Object value) {
+            return new java.io.ByteArrayInputStream(new byte[0]);
+        }
+
+        @Override
+        public Object parse(java.io.InputStream stream) {
+            return new Object();
+        }
+    }
+
     /** Undoes {@link #down} and {@link #silence}. */
     public void up(ShardmeshNode node) {
         down.remove(node.contact().address());
@@ -239,5 +291,9 @@ public final class InProcessMesh implements AutoCloseable {
             nodes.clear();
         }
         all.parallelStream().forEach(ShardmeshNode::close);
+        synchronized (deadServers) {
+            deadServers.forEach(io.grpc.Server::shutdownNow);
+            deadServers.clear();
+        }
     }
 }
