@@ -27,8 +27,9 @@ import java.util.Map;
  *       due for r back-offs. A repairer that dies is no longer a live holder, so at the next check
  *       the next one is first; one that is alive but stuck is overtaken after a back-off.</li>
  *   <li><b>Why two repairs are harmless.</b> A rebuilt shard has the bytes of the lost one (its
- *       id is their SHA-256, and the repair checks it), so two repairers place identical copies
- *       and readers accept either. The surplus is dropped by the same rule: of a shard's live
+ *       id is their SHA-256, and the repair checks it), so two repairers place identical copies,
+ *       and since both rank the same candidates by the same rule they usually pick the same new
+ *       holder, whose second upload finds the chunk already stored. Readers accept any copy. The surplus is dropped by the same rule: of a shard's live
  *       holders, the one XOR-closest to the shard id keeps it and the others drop their copy,
  *       but only holders that hold no other shard of the stripe count, so a drop never costs
  *       a distinct host.</li>

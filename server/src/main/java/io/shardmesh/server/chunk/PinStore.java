@@ -88,6 +88,18 @@ final class PinStore {
         });
     }
 
+    /** When the newest pin under {@code fileId} was placed here; 0 when there is none. */
+    long newestPinAt(ContentId fileId) {
+        return db.withConnection("read pin time", c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT MAX(pinned_at) FROM pins WHERE file_id = ?")) {
+                p.setString(1, fileId.hex());
+                try (ResultSet rs = p.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0L;
+                }
+            }
+        });
+    }
+
     /** The files that pin {@code chunk}. */
     List<ContentId> filesOf(ContentId chunk) {
         return db.withConnection("read files of a chunk", c -> {

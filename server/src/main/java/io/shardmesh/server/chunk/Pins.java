@@ -129,6 +129,11 @@ public final class Pins {
                         .then(Mono.just(files)));
     }
 
+    /** When the newest pin under {@code fileId} was placed here (clock millis); 0 when none. */
+    public Mono<Long> newestPinAt(ContentId fileId) {
+        return Mono.fromCallable(() -> pins.newestPinAt(fileId)).subscribeOn(blocking);
+    }
+
     /** Every file with pins on this node. */
     public Mono<List<ContentId>> pinnedFileIds() {
         return Mono.fromCallable(pins::fileIds).subscribeOn(blocking);

@@ -58,6 +58,8 @@ public final class Repairer {
 
     /** Files checked at once: each check is a lookup and a probe of the file's holders, mostly waiting. */
     static final int FILES_AT_ONCE = 4;
+    /** The shortest back-off between two holders in a stripe's repair order. */
+    static final Duration MIN_BACKOFF = Duration.ofSeconds(30);
 
     private final NodeId self;
     private final Mesh mesh;
@@ -176,6 +178,13 @@ public final class Repairer {
 
     /** What this node should repair of {@code fileId} now; drops surplus copies and deleted files on the way. */
     private Flux<Task> tasks(ContentId fileId) {
+        // A file pinned here moments ago may still be in its put's pin phase: the holders pinned
+        // so far announce it and the others not yet, which looks like missing shards.
+        return pins.newestPinAt(fileId).flatMapMany(at -> clock.millis() - at < MIN_BACKOFF.toMillis() ? Flux.empty()
+                : checkedTasks(fileId));
+    }
+
+    private Flux<Task> checkedTasks(ContentId fileId) {
         return pins.pinnedChunks(fileId)
                 .flatMap(reads::held)
                 .flatMapMany(held -> held.isEmpty() ? Flux.empty() : files.resolve(fileId, Optional.empty())
@@ -225,7 +234,7 @@ public final class Repairer {
             }
             long dueAt = dueSince.computeIfAbsent(key, x -> now);
             int rank = RepairRule.rank(self, ids.get(0), h.liveHolders());
-            if (!RepairRule.repairsNow(rank, dueAt, now, config.interval())) {
+            if (!RepairRule.repairsNow(rank, dueAt, now, backoff())) {
                 log.debug("stripe {} of {} is due; {} holder(s) come before this one", i, r.fileId(), rank);
                 continue;
             }
@@ -247,6 +256,15 @@ public final class Repairer {
             all.addAll(t);
             return all;
         });
+    }
+
+    /**
+     * How long each holder after the first waits for the ones before it: one repair interval, and
+     * at least {@link #MIN_BACKOFF}, since one check and repair take seconds (a dead holder costs a
+     * probe deadline) and with short intervals the next holders would otherwise repair alongside.
+     */
+    private Duration backoff() {
+        return config.interval().compareTo(MIN_BACKOFF) > 0 ? config.interval() : MIN_BACKOFF;
     }
 
     /** Surplus copies are dropped only once they have lasted this long: never the copy a drain or repair is handing over. */
@@ -276,7 +294,7 @@ public final class Repairer {
                     }
                     long dueAt = dueSince.computeIfAbsent(key, x -> now);
                     int rank = RepairRule.rank(self, r.fileId(), List.of(live));
-                    if (!RepairRule.repairsNow(rank, dueAt, now, config.interval())) {
+                    if (!RepairRule.repairsNow(rank, dueAt, now, backoff())) {
                         return List.<Task>of();
                     }
                     return List.of(new Task(r.fileId(), r.manifest(), -1, null, live,
