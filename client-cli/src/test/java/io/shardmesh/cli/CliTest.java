@@ -80,6 +80,28 @@ class CliTest {
     }
 
     @Test
+    void status_showsRepairAndScrub() {
+        Run r = run("status", "--node", node(a));
+        assertThat(r.out()).contains("repair       0 queued, 0 running, 0 done, 0 failed").contains("scrub        ");
+    }
+
+    @Test
+    void nodeDrain_withNowhereToMoveTo_failsUnavailableInOneLine_andKeepsEverything() throws Exception {
+        Path in = dir.resolve("d.bin");
+        Files.write(in, new byte[50_000]);
+        assertThat(run("put", in.toString(), "-k", "1", "-m", "1", "--node", node(a), "-q").exit()).isZero();
+        long held = b.status().block().storedChunks();
+        assertThat(held).isPositive();
+        // Two nodes, and each stripe already on both: there is no other node to take b's shards.
+        Run r = run("node", "drain", "--node", node(b));
+        assertThat(r.exit()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(r.err().strip().lines()).last().asString().contains("could not be placed on another node");
+        assertThat(r.err()).doesNotContain("\tat ");
+        assertThat(b.status().block().storedChunks()).as("b still holds and serves what it had").isEqualTo(held);
+        assertThat(b.status().block().pinnedFiles()).isEqualTo(1);
+    }
+
+    @Test
     void status_json_parsesBackAsStatusResponse() throws Exception {
         Run r = run("status", "--node", node(a), "--json");
         assertThat(r.exit()).isZero();
