@@ -88,10 +88,10 @@ final class PinStore {
         });
     }
 
-    /** When the newest pin under {@code fileId} was placed here; 0 when there is none. */
-    long newestPinAt(ContentId fileId) {
+    /** When the first pin under {@code fileId} still here was placed; 0 when there is none. */
+    long firstPinAt(ContentId fileId) {
         return db.withConnection("read pin time", c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT MAX(pinned_at) FROM pins WHERE file_id = ?")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT MIN(pinned_at) FROM pins WHERE file_id = ?")) {
                 p.setString(1, fileId.hex());
                 try (ResultSet rs = p.executeQuery()) {
                     return rs.next() ? rs.getLong(1) : 0L;

@@ -129,9 +129,9 @@ public final class Pins {
                         .then(Mono.just(files)));
     }
 
-    /** When the newest pin under {@code fileId} was placed here (clock millis); 0 when none. */
-    public Mono<Long> newestPinAt(ContentId fileId) {
-        return Mono.fromCallable(() -> pins.newestPinAt(fileId)).subscribeOn(blocking);
+    /** When the first pin under {@code fileId} still here was placed (clock millis); 0 when none. */
+    public Mono<Long> firstPinAt(ContentId fileId) {
+        return Mono.fromCallable(() -> pins.firstPinAt(fileId)).subscribeOn(blocking);
     }
 
     /** Every file with pins on this node. */

@@ -153,10 +153,14 @@ public final class Repairer {
                     .flatMap(t -> run(t, pool).doOnNext(ok -> tally[ok ? 1 : 2]++), config.concurrency())
                     .then(Mono.fromSupplier(() -> {
                         forgetOthers(seen);
-                        counters.lastCheck.set(clock.millis());
                         return new Check(seen.size(), tally[0], tally[1], tally[2]);
                     }))
-                    .doFinally(s -> checking.set(false));
+                    .doOnError(e -> log.warn("repair check ended early: {}", e.toString()))
+                    .doFinally(s -> {
+                        // Also after a failed check: status shows when the node last looked, whatever it found.
+                        counters.lastCheck.set(clock.millis());
+                        checking.set(false);
+                    });
         });
     }
 
@@ -178,9 +182,11 @@ public final class Repairer {
 
     /** What this node should repair of {@code fileId} now; drops surplus copies and deleted files on the way. */
     private Flux<Task> tasks(ContentId fileId) {
-        // A file pinned here moments ago may still be in its put's pin phase: the holders pinned
-        // so far announce it and the others not yet, which looks like missing shards.
-        return pins.newestPinAt(fileId).flatMapMany(at -> clock.millis() - at < MIN_BACKOFF.toMillis() ? Flux.empty()
+        // A file first pinned here moments ago may still be in its put's pin phase: the holders
+        // pinned so far announce it and the others not yet, which looks like missing shards. (The
+        // first pin, not the newest: a holder that just took a repaired shard of a file it has
+        // held for long must not stop watching the file's other stripes.)
+        return pins.firstPinAt(fileId).flatMapMany(at -> clock.millis() - at < MIN_BACKOFF.toMillis() ? Flux.empty()
                 : checkedTasks(fileId));
     }
 
