@@ -103,13 +103,16 @@ public final class StripeRepair {
                 present.add(j);
             }
         }
-        // k fetches in flight; one that fails makes room for the next shard.
-        return Flux.fromIterable(present)
-                .flatMap(j -> fetchVerified(health.liveHolders().get(j), ids.get(j), shardLength)
-                        .doOnNext(b -> {
-                            got[j] = b;
-                            fetched.addAndGet(b.length);
-                        }), k)
+        // The first k in parallel, then the others one at a time and only while fewer than k
+        // arrived: no shard beyond the k a rebuild needs is fetched unless one of those failed.
+        java.util.function.Function<Integer, Mono<byte[]>> fetch = j -> fetchVerified(health.liveHolders().get(j), ids.get(j),
+                shardLength).doOnNext(b -> {
+                    got[j] = b;
+                    fetched.addAndGet(b.length);
+                });
+        int first = Math.min(k, present.size());
+        return Flux.merge(Flux.fromIterable(present.subList(0, first)).map(fetch))
+                .concatWith(Flux.fromIterable(present.subList(first, present.size())).concatMap(fetch))
                 .take(k)
                 .count()
                 .flatMap(n -> n < k

@@ -205,9 +205,17 @@ final class RepairWatch {
 
     /** The repair counters of every running node, summed (queued and running too). */
     RepairStatus sumRepair() {
+        return sumRepair(-1);
+    }
+
+    /**
+     * As {@link #sumRepair()}, without node {@code except}: the baseline before it is killed, to
+     * compare with the sum over the survivors after.
+     */
+    RepairStatus sumRepair(int except) {
         RepairStatus.Builder sum = RepairStatus.newBuilder();
         for (int i = 0; i < mesh.size(); i++) {
-            if (!mesh.isRunning(i)) {
+            if (!mesh.isRunning(i) || i == except) {
                 continue;
             }
             RepairStatus r = repair(i);

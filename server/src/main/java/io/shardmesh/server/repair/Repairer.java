@@ -76,6 +76,8 @@ public final class Repairer {
     private final RepairCounters counters;
     private final Random jitter;
     private final Map<StripeKey, Long> degradedSince = new ConcurrentHashMap<>();
+    /** The shards found missing at the last check: a loss that is not the same one restarts the clocks. */
+    private final Map<StripeKey, Set<Integer>> missingAtLastCheck = new ConcurrentHashMap<>();
     private final Map<StripeKey, Long> dueSince = new ConcurrentHashMap<>();
     private final Map<StripeKey, Long> surplusSince = new ConcurrentHashMap<>();
     private final Set<StripeKey> reportedLost = ConcurrentHashMap.newKeySet();
@@ -175,6 +177,7 @@ public final class Repairer {
 
     private void forgetOthers(Set<ContentId> held) {
         degradedSince.keySet().removeIf(k -> !held.contains(k.fileId()));
+        missingAtLastCheck.keySet().removeIf(k -> !held.contains(k.fileId()));
         dueSince.keySet().removeIf(k -> !held.contains(k.fileId()));
         surplusSince.keySet().removeIf(k -> !held.contains(k.fileId()));
         reportedLost.removeIf(k -> !held.contains(k.fileId()));
@@ -215,6 +218,7 @@ public final class Repairer {
             if (h.liveShards() == ids.size()) {
                 degradedSince.remove(key);
                 dueSince.remove(key);
+                missingAtLastCheck.remove(key);
                 reportedLost.remove(key);
                 List<ContentId> surplus = RepairRule.surplus(self, ids, h.liveHolders()).stream().filter(held::contains).toList();
                 if (surplus.isEmpty()) {
@@ -233,6 +237,14 @@ public final class Repairer {
                             + " until more of its holders come back", i, r.fileId(), h.liveShards(), m.k());
                 }
                 continue;
+            }
+            // Another node may have repaired the stripe between two of this node's checks, and a
+            // later loss is then a new one: its delay and back-offs start now, not at the old loss.
+            Set<Integer> missingNow = Set.copyOf(RepairRule.missing(h.liveHolders()));
+            Set<Integer> before = missingAtLastCheck.put(key, missingNow);
+            if (before != null && !missingNow.containsAll(before)) {
+                degradedSince.remove(key);
+                dueSince.remove(key);
             }
             long degraded = degradedSince.computeIfAbsent(key, x -> now);
             if (!RepairRule.due(h.liveShards(), m.k(), m.m(), degraded, now, config.delay())) {

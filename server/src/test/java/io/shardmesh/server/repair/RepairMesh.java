@@ -210,10 +210,6 @@ final class RepairMesh implements AutoCloseable {
                 .collect(Collectors.toSet());
     }
 
-    static List<ShardmeshNode> copy(List<ShardmeshNode> nodes) {
-        return new ArrayList<>(nodes);
-    }
-
     @Override
     public void close() {
         mesh.close();
