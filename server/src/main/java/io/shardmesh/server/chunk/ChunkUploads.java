@@ -86,6 +86,10 @@ public final class ChunkUploads {
                                 .then(Mono.fromCallable(() -> {
                                     boolean stored = w.commit();
                                     retention.arrived(id, upload.session());
+                                    if (stored && retention.takeBackIfEnded(id, upload.session(), pins::isPinned)) {
+                                        log.info("chunk {} arrived after its upload session {} was aborted; deleted",
+                                                id, upload.session().get());
+                                    }
                                     return stored;
                                 })),
                         ChunkStore.ChunkWriter::close))

@@ -30,6 +30,11 @@ final class Retention {
     private final Map<ContentId, Long> arrivedAt = new ConcurrentHashMap<>();
     /** Upload sessions: what each uploaded, and when it last uploaded, so an abort can take it back. */
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    /**
+     * Sessions their writer ended, and when, until they expire: an upload of theirs that was in
+     * flight and lands after the abort is taken back at once instead of holding space.
+     */
+    private final Map<String, Long> ended = new ConcurrentHashMap<>();
     private final Object lock = new Object();
 
     private static final class Session {
@@ -51,7 +56,7 @@ final class Retention {
     void arrived(ContentId id, Optional<String> session) {
         long now = clock.millis();
         arrivedAt.put(id, now);
-        session.ifPresent(name -> {
+        session.filter(name -> !ended.containsKey(name)).ifPresent(name -> {
             Session s = sessions.computeIfAbsent(name, x -> new Session());
             s.chunks.add(id);
             s.lastActiveMillis = now;
@@ -78,6 +83,7 @@ final class Retention {
      * shares chunks between writers: another put may be about to pin the same bytes).
      */
     Released abort(String session, Predicate<ContentId> pinned) {
+        this.ended.put(session, clock.millis());
         Session ended = sessions.remove(session);
         if (ended == null) {
             return new Released(0, 0);
@@ -104,6 +110,28 @@ final class Retention {
     /** Forgets sessions idle since before {@code cutoffMillis} (their chunks keep their grace period). */
     void expireSessions(long cutoffMillis) {
         sessions.values().removeIf(s -> s.lastActiveMillis < cutoffMillis);
+        ended.values().removeIf(at -> at < cutoffMillis);
+    }
+
+    /**
+     * Deletes {@code id}, just stored by an upload of {@code session}, when its writer had already
+     * ended the session (the upload was in flight when the abort arrived), unless a pin or a live
+     * session wants it.
+     *
+     * @return whether it was taken back
+     */
+    boolean takeBackIfEnded(ContentId id, Optional<String> session, Predicate<ContentId> pinned) {
+        if (session.isEmpty() || !ended.containsKey(session.get())) {
+            return false;
+        }
+        synchronized (lock) {
+            boolean shared = sessions.values().stream().anyMatch(s -> s.chunks.contains(id));
+            if (shared || pinned.test(id) || !store.delete(id)) {
+                return false;
+            }
+            arrivedAt.remove(id);
+            return true;
+        }
     }
 
     /** Runs {@code pin} under the lock; {@code pinned} chunks no longer need an arrival time. */

@@ -121,6 +121,28 @@ class ChunkUploadsTest {
         assertThat(chunks.uploads().abort(session).block(Duration.ofSeconds(10)).deletedChunks()).as("ended already").isZero();
     }
 
+    @Test
+    void upload_landingAfterItsSessionWasAborted_isTakenBackAtOnce() {
+        ChunkStore store = ChunkStore.open(dir, 0);
+        db = MetadataDb.open(dir);
+        ChunkService chunks = ChunkService.create(store, db, ChunkConfig.defaults(), Clock.systemUTC(), Schedulers.parallel(),
+                Schedulers.boundedElastic(), NodeId.random());
+        String session = "0123456789abcdef0123456789abcdef";
+        byte[] early = Chunks.random(1000, 4);
+        byte[] late = Chunks.random(1000, 5);
+        upload(chunks, early, session);
+        // The writer's put failed: it aborts while one of its uploads is still on its way.
+        chunks.uploads().abort(session).block(Duration.ofSeconds(10));
+        upload(chunks, late, session);
+
+        assertThat(store.contains(Chunks.idOf(early))).isFalse();
+        assertThat(store.contains(Chunks.idOf(late))).as("the upload that landed after the abort").isFalse();
+        assertThat(store.stats().bytes()).isZero();
+        // Another session storing the same bytes keeps them.
+        upload(chunks, late, "fedcba9876543210fedcba9876543210");
+        assertThat(store.contains(Chunks.idOf(late))).isTrue();
+    }
+
     private static void upload(ChunkService chunks, byte[] bytes, String session) {
         chunks.uploads().write(new ChunkUpload(Chunks.idOf(bytes), bytes.length, Optional.empty(), Optional.of(session)),
                 Flux.just(ByteBuffer.wrap(bytes))).block(Duration.ofSeconds(10));
