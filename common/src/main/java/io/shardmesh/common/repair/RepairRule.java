@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.transfer.Redundancy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -93,11 +94,18 @@ public final class RepairRule {
         return rank >= 0 && nowMillis - dueSinceMillis >= rank * backoff.toMillis();
     }
 
-    /** The indexes of a stripe's shards that no live holder confirms. */
+    /**
+     * The indexes of a stripe's shards that do not count as held, as {@link Redundancy#spread}
+     * finds them: no live holder, or no host of their own (two shards on one host count once).
+     * Each is rebuilt onto a host of its own, so the stripe again survives any m host losses.
+     *
+     * @param liveHolders per shard, the holders that confirmed it just now
+     */
     public static List<Integer> missing(List<List<Contact>> liveHolders) {
+        List<Contact> spread = Redundancy.spread(liveHolders);
         List<Integer> out = new ArrayList<>();
-        for (int j = 0; j < liveHolders.size(); j++) {
-            if (liveHolders.get(j).isEmpty()) {
+        for (int j = 0; j < spread.size(); j++) {
+            if (spread.get(j) == null) {
                 out.add(j);
             }
         }
@@ -106,8 +114,9 @@ public final class RepairRule {
 
     /**
      * The shards of a stripe that {@code self} holds a surplus copy of and should drop: another
-     * live holder of the same shard is XOR-closer to the shard id, and both hold no other shard
-     * of the stripe (so the drop leaves the stripe on as many distinct hosts as before).
+     * live holder of the same shard holds no other shard of the stripe, and is XOR-closer to the
+     * shard id or {@code self} holds other shards of the stripe too (so the drop leaves the
+     * stripe on as many distinct hosts as before, and two holders never drop each other's copy).
      *
      * @param shards the stripe's shard ids
      * @param liveHolders per shard, the holders that confirmed it just now
@@ -118,9 +127,13 @@ public final class RepairRule {
         for (List<Contact> hs : liveHolders) {
             hs.stream().map(Contact::id).distinct().forEach(id -> shardsHeld.merge(id, 1, Integer::sum));
         }
-        if (shardsHeld.getOrDefault(self, 0) != 1) {
+        int mine = shardsHeld.getOrDefault(self, 0);
+        if (mine == 0) {
             return List.of();
         }
+        // A holder of several shards of the stripe (a put that fell back to fewer hosts, before
+        // repair spread them) drops each that a holder of that shard alone also has.
+        boolean crowded = mine > 1;
         List<ContentId> out = new ArrayList<>();
         for (int j = 0; j < shards.size(); j++) {
             ContentId shard = shards.get(j);
@@ -129,7 +142,7 @@ public final class RepairRule {
                 continue;
             }
             boolean closerCopy = hs.stream().anyMatch(h -> !h.id().equals(self) && shardsHeld.get(h.id()) == 1
-                    && shard.compareDistance(h.id(), self) < 0);
+                    && (crowded || shard.compareDistance(h.id(), self) < 0));
             if (closerCopy) {
                 out.add(shard);
             }

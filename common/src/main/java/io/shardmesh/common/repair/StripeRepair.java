@@ -90,8 +90,8 @@ public final class StripeRepair {
             return Mono.just(new Placed(Map.of(), List.of(), 0, 0));
         }
         int k = manifest.k();
-        if (health.liveShards() < k) {
-            return Mono.error(MeshException.unavailable("stripe " + index + " of " + fileId + " has " + health.liveShards()
+        if (health.availableShards() < k) {
+            return Mono.error(MeshException.unavailable("stripe " + index + " of " + fileId + " has " + health.availableShards()
                     + " of the " + k + " shards needed to rebuild it"));
         }
         int shardLength = manifest.shardLength(index);

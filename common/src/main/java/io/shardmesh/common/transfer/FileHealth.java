@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -41,22 +42,41 @@ public final class FileHealth {
      * One stripe's health.
      *
      * @param liveHolders per shard, the holders that confirmed it just now
-     * @param liveShards shards with at least one live holder
-     * @param lossesSurvivable holders it can still lose in the worst case; -1: unreadable now
+     * @param liveShards shards that count as held: each on a host of its own ({@link Redundancy#spread}),
+     *     so two shards on one host, or one chunk standing for two identical shards, count once
+     * @param availableShards shards with at least one live holder: the stripe reads while k are
+     * @param lossesSurvivable hosts it can still lose in the worst case; -1: unreadable now
      */
-    public record Stripe(List<List<Contact>> liveHolders, int liveShards, int lossesSurvivable) {
+    public record Stripe(List<List<Contact>> liveHolders, int liveShards, int availableShards, int lossesSurvivable) {
         public Stripe {
             liveHolders = liveHolders.stream().map(List::copyOf).toList();
+        }
+
+        /** The health of a stripe whose shards these holders confirmed. */
+        static Stripe of(List<List<Contact>> liveHolders, int k) {
+            int matched = (int) Redundancy.spread(liveHolders).stream().filter(java.util.Objects::nonNull).count();
+            int available = (int) liveHolders.stream().filter(l -> !l.isEmpty()).count();
+            return new Stripe(liveHolders, matched, available, Redundancy.lossesSurvivable(liveHolders, k));
         }
     }
 
     /** Probes the holders of {@code file}; a holder that does not answer counts as holding nothing. */
     public Mono<List<Stripe>> probe(FileGet.Resolved file) {
+        return probe(file, IntStream.range(0, file.manifest().stripes().size()).boxed().toList());
+    }
+
+    /** Probes the holders of stripe {@code index} of {@code file} only (a repair about to start looks again). */
+    public Mono<Stripe> probe(FileGet.Resolved file, int index) {
+        return probe(file, List.of(index)).map(l -> l.get(0));
+    }
+
+    /** The health of {@code indexes} of {@code file}'s stripes, in that order. */
+    private Mono<List<Stripe>> probe(FileGet.Resolved file, List<Integer> indexes) {
         Manifest m = file.manifest();
         Map<NodeId, Contact> holders = new LinkedHashMap<>();
         Map<NodeId, Set<ContentId>> announced = new HashMap<>();
-        for (List<ContentId> stripe : m.stripes()) {
-            for (ContentId id : stripe) {
+        for (int i : indexes) {
+            for (ContentId id : m.stripes().get(i)) {
                 for (Contact c : file.holders().getOrDefault(id, List.of())) {
                     holders.putIfAbsent(c.id(), c);
                     announced.computeIfAbsent(c.id(), x -> new HashSet<>()).add(id);
@@ -68,21 +88,14 @@ public final class FileHealth {
                         .map(held -> Map.entry(h.id(), held)), FAN_OUT)
                 .collectMap(Map.Entry::getKey, Map.Entry::getValue)
                 .map(confirmed -> {
-                    List<Stripe> out = new ArrayList<>(m.stripes().size());
-                    for (List<ContentId> stripe : m.stripes()) {
+                    List<Stripe> out = new ArrayList<>(indexes.size());
+                    for (int i : indexes) {
                         List<List<Contact>> live = new ArrayList<>();
-                        List<Contact> onePerShard = new ArrayList<>();
-                        int liveShards = 0;
-                        for (ContentId id : stripe) {
-                            List<Contact> l = file.holders().getOrDefault(id, List.of()).stream()
-                                    .filter(c -> confirmed.getOrDefault(c.id(), Set.of()).contains(id)).toList();
-                            live.add(l);
-                            if (!l.isEmpty()) {
-                                liveShards++;
-                            }
-                            onePerShard.add(l.isEmpty() ? null : l.get(0));
+                        for (ContentId id : m.stripes().get(i)) {
+                            live.add(file.holders().getOrDefault(id, List.of()).stream()
+                                    .filter(c -> confirmed.getOrDefault(c.id(), Set.of()).contains(id)).toList());
                         }
-                        out.add(new Stripe(live, liveShards, Redundancy.lossesSurvivable(onePerShard, m.k())));
+                        out.add(Stripe.of(live, m.k()));
                     }
                     return out;
                 });

@@ -75,6 +75,43 @@ class RepairRuleTest {
         // would leave the stripe on fewer hosts, so it stays.
         List<List<Contact>> crowded = List.of(List.of(a, b), List.of(near));
         assertThat(RepairRule.surplus(far.id(), List.of(shard, other), crowded)).isEmpty();
+        // ... and the crowded holder drops its copy of the shard the far one holds alone, never both.
+        assertThat(RepairRule.surplus(near.id(), List.of(shard, other), crowded)).containsExactly(shard);
+    }
+
+    @Test
+    void missing_aShardWithoutALiveHolder() {
+        Contact a = new Contact(NodeId.random(), "10.0.0.1", 7000);
         assertThat(RepairRule.missing(List.of(List.of(a), List.of()))).containsExactly(1);
+    }
+
+    @Test
+    void missing_twoShardsOnOneHost_oneOfThemIsMissing() {
+        Contact a = new Contact(NodeId.random(), "10.0.0.1", 7000);
+        Contact b = new Contact(NodeId.random(), "10.0.0.2", 7000);
+        assertThat(RepairRule.missing(List.of(List.of(a), List.of(a), List.of(b)))).containsExactly(1);
+        // Two node ids on one address are one process: they go down together.
+        Contact a2 = new Contact(NodeId.random(), "10.0.0.1", 7000);
+        assertThat(RepairRule.missing(List.of(List.of(a), List.of(a2), List.of(b)))).containsExactly(1);
+    }
+
+    @Test
+    void missing_identicalShards_countOncePerHost() {
+        // An all-zero stripe: every shard has one chunk id, so every holder confirms every shard.
+        List<Contact> hosts = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            hosts.add(new Contact(NodeId.random(), "10.0.0." + i, 7000));
+        }
+        List<List<Contact>> live = java.util.Collections.nCopies(6, hosts);
+        assertThat(RepairRule.missing(live)).containsExactly(5);
+    }
+
+    @Test
+    void missing_movesAnEarlierShardAlong_toGiveALaterOneAHost() {
+        Contact a = new Contact(NodeId.random(), "10.0.0.1", 7000);
+        Contact b = new Contact(NodeId.random(), "10.0.0.2", 7000);
+        // Shard 0 is on a and b, shard 1 on a only: a first-come choice would give both to a.
+        assertThat(RepairRule.missing(List.of(List.of(a, b), List.of(a)))).isEmpty();
+        assertThat(RepairRule.missing(List.of(List.of(a, b), List.of(a), List.of(b)))).containsExactly(2);
     }
 }

@@ -59,11 +59,11 @@ final class RepairMesh implements AutoCloseable {
         this.mesh = new InProcessMesh(dir);
         DhtConfig dht = DhtConfig.defaults()
                 .withKademlia(KademliaConfig.defaults().withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(10)));
+        this.dir = dir;
+        this.dht = dht;
+        this.configure = configure;
         for (int i = 0; i < nodes; i++) {
-            ShardmeshNode n = mesh.start(dir.resolve("n" + i), 21_000 + i, dht,
-                    b -> b.clock(clock).repairScheduler(vts).configure(c -> configure.apply(c.withRepair(repair))));
-            live.add(n);
-            dataDirs.put(n, dir.resolve("n" + i));
+            startNode(i);
         }
         // Everyone learns everyone: placement and repair pick from each node's own table.
         for (int round = 0; round < 2; round++) {
@@ -73,6 +73,31 @@ final class RepairMesh implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private final Path dir;
+    private final DhtConfig dht;
+    private final UnaryOperator<io.shardmesh.server.node.NodeConfig> configure;
+    private int started;
+
+    private ShardmeshNode startNode(int i) {
+        ShardmeshNode n = mesh.start(dir.resolve("n" + i), 21_000 + i, dht,
+                b -> b.clock(clock).repairScheduler(vts).configure(c -> configure.apply(c.withRepair(repair))));
+        live.add(n);
+        dataDirs.put(n, dir.resolve("n" + i));
+        started = Math.max(started, i + 1);
+        return n;
+    }
+
+    /** Starts one more node, a new identity on a new address, and has it and every node learn each other. */
+    ShardmeshNode join() {
+        ShardmeshNode n = startNode(started);
+        for (ShardmeshNode other : live) {
+            if (other != n) {
+                other.kademlia().join(List.of(), List.of(InProcessMesh.address(n))).block(WAIT);
+            }
+        }
+        return n;
     }
 
     /** A stored file and its bytes. */
