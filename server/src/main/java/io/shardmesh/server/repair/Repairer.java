@@ -48,8 +48,7 @@ public final class Repairer {
     }
 
     /** A stripe to repair now, and why. */
-    private record Task(ContentId fileId, Manifest manifest, int stripe, FileHealth.Stripe health,
-                        List<Contact> manifestKeepers, String why) {
+    private record Task(ContentId fileId, Manifest manifest, int stripe, List<Contact> manifestKeepers, String why) {
     }
 
     /** What one check of every file found and did. */
@@ -230,11 +229,11 @@ public final class Repairer {
                 continue;
             }
             surplusSince.remove(key);
-            if (h.liveShards() < m.k()) {
+            if (h.availableShards() < m.k()) {
                 counters.unrecoverable.incrementAndGet();
                 if (reportedLost.add(key)) {
                     log.error("stripe {} of {} has {} of the {} shards needed to rebuild it: it cannot be repaired"
-                            + " until more of its holders come back", i, r.fileId(), h.liveShards(), m.k());
+                            + " until more of its holders come back", i, r.fileId(), h.availableShards(), m.k());
                 }
                 continue;
             }
@@ -262,7 +261,7 @@ public final class Repairer {
             if (rank > 0) {
                 why += "; taking over after " + rank + " back-off(s)";
             }
-            due.add(new Task(r.fileId(), m, i, h, List.of(), why));
+            due.add(new Task(r.fileId(), m, i, List.of(), why));
         }
         Mono<Void> drops = drop.isEmpty() ? Mono.empty() : pins.release(r.fileId(), drop).doOnNext(n -> {
             counters.surplusDropped.addAndGet(drop.size());
@@ -315,9 +314,19 @@ public final class Repairer {
                     if (!RepairRule.repairsNow(rank, dueAt, now, backoff())) {
                         return List.<Task>of();
                     }
-                    return List.of(new Task(r.fileId(), r.manifest(), -1, null, live,
+                    return List.of(new Task(r.fileId(), r.manifest(), -1, live,
                             "only " + live.size() + " of " + wanted + " manifest copies left"));
                 });
+    }
+
+    /**
+     * The stripe's health right before its repair: a task may wait behind others for a while
+     * (a mass departure queues many), and another holder may have repaired the stripe meanwhile,
+     * its new holders announcing the shards since this node's check. Rebuilding from the check's
+     * findings would place a second copy of every shard repaired elsewhere.
+     */
+    private Mono<FileHealth.Stripe> stripeNow(Task t) {
+        return files.resolve(t.fileId(), Optional.empty()).flatMap(r -> health.probe(r, t.stripe()));
     }
 
     /** Runs one repair; emits whether everything it set out to place was placed. */
@@ -331,7 +340,7 @@ public final class Repairer {
             Mono<StripeRepair.Placed> work = t.stripe() < 0
                     ? reads.readWhole(t.fileId()).zipWith(pool).flatMap(bp -> repair.placeManifest(t.fileId(), bp.getT1(),
                             t.manifestKeepers(), manifestReplicas - t.manifestKeepers().size(), bp.getT2()))
-                    : pool.flatMap(p -> repair.rebuild(t.fileId(), t.manifest(), t.stripe(), t.health(), p));
+                    : stripeNow(t).flatMap(h -> pool.flatMap(p -> repair.rebuild(t.fileId(), t.manifest(), t.stripe(), h, p)));
             return work.map(placed -> {
                         counters.bytesFetched.addAndGet(placed.bytesFetched());
                         counters.bytesWritten.addAndGet(placed.bytesWritten());
