@@ -61,6 +61,7 @@ public final class ChunkUploads {
         if (upload.size() < 0) {
             return Mono.error(MeshException.invalidArgument("chunk size must not be negative, got " + upload.size()));
         }
+        pins.checkAccepting();
         long now = clock.millis();
         // Checked before any byte is written, so a forged pin costs the uploader nothing of ours.
         NodeId pinOwner = upload.pinTo()

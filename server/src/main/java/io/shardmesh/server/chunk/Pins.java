@@ -36,6 +36,8 @@ public final class Pins {
     private final Clock clock;
     private final Scheduler blocking;
     private final List<Function<ContentId, Mono<Void>>> listeners = new CopyOnWriteArrayList<>();
+    /** Why new pins and uploads are refused (a drain runs); null while they are taken. */
+    private volatile String refusing;
 
     Pins(ChunkStore store, PinStore pins, Retention retention, Clock clock, Scheduler blocking, Logger log) {
         this.store = requireNonNull(store, "store");
@@ -63,6 +65,32 @@ public final class Pins {
                 .then();
     }
 
+    /**
+     * Refuses new pins and uploads, UNAVAILABLE with {@code why}, until {@link #acceptNew}: a
+     * draining node must not take chunks it would then leave with. A pin under way when this is
+     * called has landed by the time it completes, so a list of pins taken afterwards is whole.
+     */
+    public Mono<Void> refuseNew(String why) {
+        requireNonNull(why, "why");
+        return Mono.fromRunnable(() -> retention.pinning(() -> {
+            refusing = why;
+            return null;
+        }, List.of())).subscribeOn(blocking).then();
+    }
+
+    /** Takes new pins and uploads again. */
+    public void acceptNew() {
+        refusing = null;
+    }
+
+    /** Fails when new pins and uploads are refused now. */
+    void checkAccepting() {
+        String why = refusing;
+        if (why != null) {
+            throw MeshException.unavailable(why);
+        }
+    }
+
     /** Pins the held ones of {@code chunks} under {@code fileId} for the proven owner. */
     public Mono<PinResult> pin(ContentId fileId, List<ContentId> chunks, OwnerProof owner) {
         if (chunks.size() > ProtocolLimits.MAX_BATCH_IDS) {
@@ -80,6 +108,7 @@ public final class Pins {
         List<ContentId> held = new ArrayList<>();
         List<ContentId> missing = new ArrayList<>();
         return retention.pinning(() -> {
+            checkAccepting();
             for (ContentId c : new LinkedHashSet<>(chunks)) {
                 (store.contains(c) ? held : missing).add(c);
             }

@@ -30,7 +30,8 @@ import reactor.core.publisher.Mono;
 /**
  * Leaving on purpose: every chunk this node holds for a file goes to another node by the
  * placement rule (with a repair pin) before this node lets go of it, so the file never has fewer
- * live copies than before. The node's own repair pauses meanwhile.
+ * live copies than before. The node's own repair pauses meanwhile, and it takes no new chunks or
+ * pins (puts and repairs elsewhere place them on other nodes).
  */
 final class Drain {
 
@@ -65,12 +66,15 @@ final class Drain {
                 return Flux.error(MeshException.failedPrecondition("a drain of this node is already running"));
             }
             repairer.pause(true);
-            return pins.pinnedFileIds()
+            // Closed before the pins are listed: nothing lands here that the drain would miss.
+            return pins.refuseNew("this node is draining: it takes no new chunks or pins")
+                    .then(pins.pinnedFileIds())
                     .flatMapMany(ids -> Flux.fromIterable(ids)
                             .concatMap(f -> pins.pinnedChunks(f).flatMap(reads::held).map(held -> Map.entry(f, held)))
                             .collectList()
                             .flatMapMany(this::moveAll))
                     .doFinally(s -> {
+                        pins.acceptNew();
                         repairer.pause(false);
                         running.set(false);
                     });

@@ -1,9 +1,11 @@
 package io.shardmesh.server.chunk;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.crypto.SignedAction;
+import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.server.meta.MetadataDb;
@@ -141,6 +143,36 @@ class ChunkUploadsTest {
         // Another session storing the same bytes keeps them.
         upload(chunks, late, "fedcba9876543210fedcba9876543210");
         assertThat(store.contains(Chunks.idOf(late))).isTrue();
+    }
+
+    @Test
+    void whileNewChunksAreRefused_uploadsAndPinsFailUnavailable_andStoreNothing() {
+        ChunkStore store = ChunkStore.open(dir, 0);
+        db = MetadataDb.open(dir);
+        ChunkService chunks = ChunkService.create(store, db, ChunkConfig.defaults(), Clock.systemUTC(), Schedulers.parallel(),
+                Schedulers.boundedElastic(), NodeId.random());
+        byte[] held = Chunks.random(1000, 6);
+        byte[] fresh = Chunks.random(1000, 7);
+        upload(chunks, held, "0123456789abcdef0123456789abcdef");
+        ContentId file = ContentId.random();
+        NodeKey owner = NodeKey.generate();
+        List<ContentId> ids = List.of(Chunks.idOf(held));
+
+        chunks.pins().refuseNew("this node is draining").block(Duration.ofSeconds(10));
+
+        assertThatThrownBy(() -> upload(chunks, fresh, "fedcba9876543210fedcba9876543210"))
+                .isInstanceOf(MeshException.class).hasMessageContaining("draining")
+                .satisfies(e -> assertThat(((MeshException) e).kind()).isEqualTo(io.shardmesh.common.error.ErrorKind.UNAVAILABLE));
+        assertThatThrownBy(() -> chunks.pins().pin(file, ids, owner.prove(SignedAction.pin(file, ids), System.currentTimeMillis()))
+                .block(Duration.ofSeconds(10))).isInstanceOf(MeshException.class).hasMessageContaining("draining");
+        assertThat(store.contains(Chunks.idOf(fresh))).isFalse();
+        assertThat(chunks.pins().pinnedFileIds().block(Duration.ofSeconds(10))).isEmpty();
+
+        chunks.pins().acceptNew();
+        upload(chunks, fresh, "fedcba9876543210fedcba9876543210");
+        assertThat(chunks.pins().pin(file, ids, owner.prove(SignedAction.pin(file, ids), System.currentTimeMillis()))
+                .block(Duration.ofSeconds(10)).pinned()).isEqualTo(1);
+        assertThat(store.contains(Chunks.idOf(fresh))).isTrue();
     }
 
     private static void upload(ChunkService chunks, byte[] bytes, String session) {
