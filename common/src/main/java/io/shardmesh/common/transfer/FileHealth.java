@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import reactor.core.publisher.Flux;
@@ -62,16 +63,28 @@ public final class FileHealth {
 
     /** Probes the holders of {@code file}; a holder that does not answer counts as holding nothing. */
     public Mono<List<Stripe>> probe(FileGet.Resolved file) {
-        return probe(file, IntStream.range(0, file.manifest().stripes().size()).boxed().toList());
+        return probe(file, ConcurrentHashMap.newKeySet());
     }
 
-    /** Probes the holders of stripe {@code index} of {@code file} only (a repair about to start looks again). */
-    public Mono<Stripe> probe(FileGet.Resolved file, int index) {
-        return probe(file, List.of(index)).map(l -> l.get(0));
+    /**
+     * Probes the holders of {@code file} but those in {@code unreachable}, which count as holding
+     * nothing; a holder that does not answer is added to it. One set shared across the files of
+     * a repair check asks a dead holder once, not once per file at a probe deadline each.
+     */
+    public Mono<List<Stripe>> probe(FileGet.Resolved file, Set<NodeId> unreachable) {
+        return probe(file, IntStream.range(0, file.manifest().stripes().size()).boxed().toList(), unreachable);
+    }
+
+    /**
+     * Probes the holders of stripe {@code index} of {@code file} only, but those in
+     * {@code unreachable} (a repair about to start looks again).
+     */
+    public Mono<Stripe> probe(FileGet.Resolved file, int index, Set<NodeId> unreachable) {
+        return probe(file, List.of(index), unreachable).map(l -> l.get(0));
     }
 
     /** The health of {@code indexes} of {@code file}'s stripes, in that order. */
-    private Mono<List<Stripe>> probe(FileGet.Resolved file, List<Integer> indexes) {
+    private Mono<List<Stripe>> probe(FileGet.Resolved file, List<Integer> indexes, Set<NodeId> unreachable) {
         Manifest m = file.manifest();
         Map<NodeId, Contact> holders = new LinkedHashMap<>();
         Map<NodeId, Set<ContentId>> announced = new HashMap<>();
@@ -84,7 +97,8 @@ public final class FileHealth {
             }
         }
         return Flux.fromIterable(holders.values())
-                .flatMap(h -> confirmed(h, new ArrayList<>(announced.get(h.id())))
+                .filter(h -> !unreachable.contains(h.id()))
+                .flatMap(h -> confirmed(h, new ArrayList<>(announced.get(h.id())), unreachable)
                         .map(held -> Map.entry(h.id(), held)), FAN_OUT)
                 .collectMap(Map.Entry::getKey, Map.Entry::getValue)
                 .map(confirmed -> {
@@ -102,7 +116,7 @@ public final class FileHealth {
     }
 
     /** The ones of {@code ids} that {@code holder} confirms holding; none when it does not answer. */
-    private Mono<Set<ContentId>> confirmed(Contact holder, List<ContentId> ids) {
+    private Mono<Set<ContentId>> confirmed(Contact holder, List<ContentId> ids, Set<NodeId> unreachable) {
         List<List<ContentId>> batches = new ArrayList<>();
         for (int i = 0; i < ids.size(); i += ProtocolLimits.MAX_BATCH_IDS) {
             batches.add(ids.subList(i, Math.min(ids.size(), i + ProtocolLimits.MAX_BATCH_IDS)));
@@ -121,6 +135,7 @@ public final class FileHealth {
                     // Debug: repair probes every file's holders on a schedule, and a holder that is gone
                     // stays in provider records until they expire; stat shows the result per shard.
                     log.debug("holder {} did not answer a probe: {}", holder, e.getMessage());
+                    unreachable.add(holder.id());
                     return Mono.just(Set.of());
                 });
     }

@@ -38,6 +38,8 @@ final class FakeMesh implements Mesh {
     final Set<NodeId> stalled = ConcurrentHashMap.newKeySet();
     final Map<NodeId, UnaryOperator<byte[]>> tamper = new ConcurrentHashMap<>();
     final Map<NodeId, Integer> gets = new ConcurrentHashMap<>();
+    /** HasChunks calls per node, answered or not. */
+    final Map<NodeId, Integer> hasCalls = new ConcurrentHashMap<>();
     /** GetChunk calls to stalled nodes (they never reach {@link #gets}). */
     final Map<NodeId, Integer> stalledGets = new ConcurrentHashMap<>();
     /** Where a stalled call's 30 s deadline runs (a virtual-time scheduler in tests). */
@@ -122,6 +124,7 @@ final class FakeMesh implements Mesh {
 
     @Override
     public Mono<List<ContentId>> has(Contact holder, List<ContentId> chunks) {
+        hasCalls.merge(holder.id(), 1, Integer::sum);
         return reach(holder, () -> chunks.stream().filter(c -> stored.get(holder.id()).containsKey(c)).toList());
     }
 

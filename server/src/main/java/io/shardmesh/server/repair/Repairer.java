@@ -48,7 +48,8 @@ public final class Repairer {
     }
 
     /** A stripe to repair now, and why. */
-    private record Task(ContentId fileId, Manifest manifest, int stripe, List<Contact> manifestKeepers, String why) {
+    private record Task(ContentId fileId, Manifest manifest, int stripe, List<Contact> manifestKeepers, String why,
+                        Set<NodeId> unreachable) {
     }
 
     /** What one check of every file found and did. */
@@ -139,11 +140,13 @@ public final class Repairer {
             }
             Mono<List<Contact>> pool = Mono.defer(() -> mesh.probe(mesh.candidates())).cache();
             Set<ContentId> seen = ConcurrentHashMap.newKeySet();
+            // A holder that does not answer is asked once per check, not once per file it holds.
+            Set<NodeId> unreachable = ConcurrentHashMap.newKeySet();
             int[] tally = new int[3];
             return pins.pinnedFileIds()
                     .flatMapMany(Flux::fromIterable)
                     .doOnNext(seen::add)
-                    .flatMap(f -> tasks(f).onErrorResume(e -> {
+                    .flatMap(f -> tasks(f, unreachable).onErrorResume(e -> {
                         log.info("repair check of {} failed: {}", f, e.getMessage());
                         return Flux.empty();
                     }), FILES_AT_ONCE)
@@ -168,7 +171,7 @@ public final class Repairer {
     /** Checks one file now (a chunk of it went bad here), outside the schedule. */
     Mono<Void> checkFile(ContentId fileId) {
         Mono<List<Contact>> pool = Mono.defer(() -> mesh.probe(mesh.candidates())).cache();
-        return tasks(fileId)
+        return tasks(fileId, ConcurrentHashMap.newKeySet())
                 .doOnNext(t -> counters.queued.incrementAndGet())
                 .flatMap(t -> run(t, pool), config.concurrency())
                 .then();
@@ -183,26 +186,28 @@ public final class Repairer {
     }
 
     /** What this node should repair of {@code fileId} now; drops surplus copies and deleted files on the way. */
-    private Flux<Task> tasks(ContentId fileId) {
+    private Flux<Task> tasks(ContentId fileId, Set<NodeId> unreachable) {
         // A file first pinned here moments ago may still be in its put's pin phase: the holders
         // pinned so far announce it and the others not yet, which looks like missing shards. (The
         // first pin, not the newest: a holder that just took a repaired shard of a file it has
         // held for long must not stop watching the file's other stripes.)
         return pins.firstPinAt(fileId).flatMapMany(at -> clock.millis() - at < MIN_BACKOFF.toMillis() ? Flux.empty()
-                : checkedTasks(fileId));
+                : checkedTasks(fileId, unreachable));
     }
 
-    private Flux<Task> checkedTasks(ContentId fileId) {
+    private Flux<Task> checkedTasks(ContentId fileId, Set<NodeId> unreachable) {
         return pins.pinnedChunks(fileId)
                 .flatMap(reads::held)
                 .flatMapMany(held -> held.isEmpty() ? Flux.empty() : files.resolve(fileId, Optional.empty())
-                        .flatMapMany(r -> health.probe(r).flatMapMany(stripes -> decide(r, new HashSet<>(held), stripes)))
+                        .flatMapMany(r -> health.probe(r, unreachable)
+                                .flatMapMany(stripes -> decide(r, new HashSet<>(held), stripes, unreachable)))
                         .onErrorResume(FileDeleted.class, e -> pins.release(fileId, held).doOnNext(n ->
                                 log.info("file {} was deleted by its owner: no longer keeping its {} chunk(s) here",
                                         fileId, held.size())).thenMany(Flux.empty())));
     }
 
-    private Flux<Task> decide(FileGet.Resolved r, Set<ContentId> held, List<FileHealth.Stripe> stripes) {
+    private Flux<Task> decide(FileGet.Resolved r, Set<ContentId> held, List<FileHealth.Stripe> stripes,
+                              Set<NodeId> unreachable) {
         Manifest m = r.manifest();
         long now = clock.millis();
         List<Task> due = new ArrayList<>();
@@ -261,13 +266,13 @@ public final class Repairer {
             if (rank > 0) {
                 why += "; taking over after " + rank + " back-off(s)";
             }
-            due.add(new Task(r.fileId(), m, i, List.of(), why));
+            due.add(new Task(r.fileId(), m, i, List.of(), why, unreachable));
         }
         Mono<Void> drops = drop.isEmpty() ? Mono.empty() : pins.release(r.fileId(), drop).doOnNext(n -> {
             counters.surplusDropped.addAndGet(drop.size());
             log.info("file {}: dropped {} surplus cop(ies) here (a closer holder has each)", r.fileId(), drop.size());
         }).then();
-        Mono<List<Task>> manifest = held.contains(r.fileId()) ? manifestTask(r, now) : Mono.just(List.of());
+        Mono<List<Task>> manifest = held.contains(r.fileId()) ? manifestTask(r, now, unreachable) : Mono.just(List.of());
         return drops.then(manifest).flatMapIterable(t -> {
             List<Task> all = new ArrayList<>(due);
             all.addAll(t);
@@ -290,11 +295,15 @@ public final class Repairer {
     }
 
     /** The manifest's copies: kept on {@code manifestReplicas} live nodes by the nodes that keep one. */
-    private Mono<List<Task>> manifestTask(FileGet.Resolved r, long now) {
+    private Mono<List<Task>> manifestTask(FileGet.Resolved r, long now, Set<NodeId> unreachable) {
         List<Contact> announced = r.holders().getOrDefault(r.fileId(), List.of());
         return Flux.fromIterable(announced)
+                .filter(c -> !unreachable.contains(c.id()))
                 .flatMap(c -> mesh.has(c, List.of(r.fileId())).map(h -> h.isEmpty() ? List.<Contact>of() : List.of(c))
-                        .onErrorResume(e -> Mono.just(List.of())))
+                        .onErrorResume(e -> {
+                            unreachable.add(c.id());
+                            return Mono.just(List.of());
+                        }))
                 .flatMapIterable(l -> l)
                 .collectList()
                 .map(live -> {
@@ -315,7 +324,7 @@ public final class Repairer {
                         return List.<Task>of();
                     }
                     return List.of(new Task(r.fileId(), r.manifest(), -1, live,
-                            "only " + live.size() + " of " + wanted + " manifest copies left"));
+                            "only " + live.size() + " of " + wanted + " manifest copies left", unreachable));
                 });
     }
 
@@ -323,10 +332,11 @@ public final class Repairer {
      * The stripe's health right before its repair: a task may wait behind others for a while
      * (a mass departure queues many), and another holder may have repaired the stripe meanwhile,
      * its new holders announcing the shards since this node's check. Rebuilding from the check's
-     * findings would place a second copy of every shard repaired elsewhere.
+     * findings would place a second copy of every shard repaired elsewhere. Holders that did not
+     * answer in the check are not asked again (each would cost a probe deadline per repair).
      */
     private Mono<FileHealth.Stripe> stripeNow(Task t) {
-        return files.resolve(t.fileId(), Optional.empty()).flatMap(r -> health.probe(r, t.stripe()));
+        return files.resolve(t.fileId(), Optional.empty()).flatMap(r -> health.probe(r, t.stripe(), t.unreachable()));
     }
 
     /** Runs one repair; emits whether everything it set out to place was placed. */
