@@ -2,6 +2,8 @@ package io.shardmesh.common.dht;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.Key256;
@@ -46,6 +48,8 @@ public final class Kademlia {
     private final RoutingTable table;
     private final ContactVetting vetting;
     private final KademliaResponder responder;
+    /** Recent value lookups by key and kind (null: the cache is off); see {@link #recentValue}. */
+    private final AsyncCache<RecentKey, List<DhtRecord>> recent;
     private final ContactListener lookupListener = new ContactListener() {
         @Override
         public void responded(Contact contact, long rttMillis) {
@@ -75,7 +79,62 @@ public final class Kademlia {
         this.blocking = requireNonNull(blocking, "blocking");
         this.table = new RoutingTable(key.id(), config.k());
         this.vetting = new ContactVetting(key.id(), self, table, config, transport, clock, requireNonNull(events, "events"), log);
-        this.responder = new KademliaResponder(requireNonNull(self, "self"), table, config, records, vetting, clock, blocking, log);
+        this.responder = new KademliaResponder(requireNonNull(self, "self"), table, config, records, vetting, clock, blocking,
+                this::forgetRecent, log);
+        this.recent = config.lookupCacheAge().isZero() ? null : Caffeine.newBuilder()
+                .expireAfterWrite(config.lookupCacheAge())
+                .maximumSize(RECENT_KEYS)
+                .ticker(() -> clock.millis() * 1_000_000L)
+                .buildAsync();
+    }
+
+    /** Keys whose recent lookups are kept. */
+    static final int RECENT_KEYS = 10_000;
+
+    private record RecentKey(ContentId key, Optional<RecordKind> kind) {
+    }
+
+    /**
+     * The records under {@code key} as a recent lookup found them: a hot key (a Kv value read
+     * often, a file being read) costs one iterative lookup per {@link KademliaConfig#lookupCacheAge},
+     * not one per read, and concurrent reads of a key share one lookup. Records expired since
+     * are left out (all expired: a new lookup); a record stored here, or published by this node,
+     * drops the key's entry, so the next read looks again and sees it. A record published
+     * elsewhere since the lookup is seen at most the cache age late; a lookup that found nothing
+     * is not kept. What must be current (repair, stat) uses {@link #lookupValue}.
+     */
+    public Mono<List<DhtRecord>> recentValue(ContentId key, Optional<RecordKind> kind) {
+        if (recent == null) {
+            return lookupValue(key, kind, false).map(Lookup.Result::records);
+        }
+        RecentKey k = new RecentKey(key, kind);
+        return Mono.defer(() -> {
+            // Suppress cancel: one reader going away must not cancel the lookup others share.
+            return Mono.fromFuture(recent.get(k, (x, executor) -> lookupValue(key, kind, false)
+                            .map(Lookup.Result::records)
+                            .filter(l -> !l.isEmpty())
+                            .toFuture()), true)
+                    .flatMap(found -> {
+                        long now = clock.millis();
+                        List<DhtRecord> live = found.stream().filter(r -> !r.expiredAt(now)).toList();
+                        if (live.isEmpty()) {
+                            recent.synchronous().invalidate(k);
+                            return lookupValue(key, kind, false).map(Lookup.Result::records);
+                        }
+                        return Mono.just(live);
+                    })
+                    .defaultIfEmpty(List.of());
+        });
+    }
+
+    /** Drops the recent lookups of {@code key}: a record under it was stored here or published from here. */
+    private void forgetRecent(ContentId key) {
+        if (recent != null) {
+            recent.synchronous().invalidate(new RecentKey(key, Optional.empty()));
+            for (RecordKind kind : RecordKind.values()) {
+                recent.synchronous().invalidate(new RecentKey(key, Optional.of(kind)));
+            }
+        }
     }
 
     public NodeId id() {
@@ -214,7 +273,7 @@ public final class Kademlia {
      * @return how many nodes accepted it
      */
     public Mono<Integer> publish(DhtRecord record) {
-        return lookupNode(record.key()).flatMap(found -> {
+        return lookupNode(record.key()).doFirst(() -> forgetRecent(record.key())).flatMap(found -> {
             List<Contact> targets = found.closest();
             boolean selfAmongClosest = targets.size() < config.k()
                     || record.key().compareDistance(id(), targets.get(targets.size() - 1).id()) < 0;
@@ -230,7 +289,7 @@ public final class Kademlia {
                             }), FAN_OUT)
                     .reduce(0, Integer::sum);
             return Mono.zip(local, remote, Integer::sum);
-        });
+        }).doFinally(s -> forgetRecent(record.key()));
     }
 
     /** Refreshes the given buckets, one random lookup each, one after another. */

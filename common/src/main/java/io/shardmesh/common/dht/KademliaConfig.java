@@ -18,11 +18,13 @@ import java.time.Duration;
  * @param maxRecordsPerPublisher most records one publisher may keep on a node
  * @param maxRecords most records a node keeps in all
  * @param maxContactsPerReply contacts a node accepts from one FindNode/FindValue reply
+ * @param lookupCacheAge how long a value lookup's records serve reads of the same key (hot Kv
+ *     keys, files being read) before a new lookup; zero turns the cache off
  */
 public record KademliaConfig(int k, int alpha, Duration rpcTimeout, Duration lookupBudget, Duration recordTtl,
                         Duration republishInterval, Duration bucketRefreshInterval, int maxFailures,
                         int maxValueBytes, int maxChunkIdsPerProvider, int maxRecordsPerPublisher, long maxRecords,
-                        int maxContactsPerReply) {
+                        int maxContactsPerReply, Duration lookupCacheAge) {
 
     public static final int DEFAULT_K = 20;
     public static final int DEFAULT_ALPHA = 3;
@@ -31,6 +33,8 @@ public record KademliaConfig(int k, int alpha, Duration rpcTimeout, Duration loo
     public static final Duration DEFAULT_RECORD_TTL = Duration.ofHours(24);
     public static final Duration DEFAULT_REPUBLISH_INTERVAL = Duration.ofHours(12);
     public static final Duration DEFAULT_BUCKET_REFRESH_INTERVAL = Duration.ofHours(1);
+    /** Short: a record published elsewhere since a lookup is seen by readers here at most this late. */
+    public static final Duration DEFAULT_LOOKUP_CACHE_AGE = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_FAILURES = 3;
     public static final int DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
     public static final int DEFAULT_MAX_CHUNK_IDS_PER_PROVIDER = 8192;
@@ -62,6 +66,9 @@ public record KademliaConfig(int k, int alpha, Duration rpcTimeout, Duration loo
                 || maxRecords < 1 || maxContactsPerReply < 1) {
             throw new IllegalArgumentException("DHT limits must be positive");
         }
+        if (lookupCacheAge.isNegative() || lookupCacheAge.compareTo(recordTtl) > 0) {
+            throw new IllegalArgumentException("lookup cache age must be 0.." + recordTtl + ", got " + lookupCacheAge);
+        }
     }
 
     /** The defaults of DESIGN.md: k = 20, α = 3, 24 h records republished every 12 h. */
@@ -69,26 +76,31 @@ public record KademliaConfig(int k, int alpha, Duration rpcTimeout, Duration loo
         return new KademliaConfig(DEFAULT_K, DEFAULT_ALPHA, DEFAULT_RPC_TIMEOUT, DEFAULT_LOOKUP_BUDGET, DEFAULT_RECORD_TTL,
                 DEFAULT_REPUBLISH_INTERVAL, DEFAULT_BUCKET_REFRESH_INTERVAL, DEFAULT_MAX_FAILURES,
                 DEFAULT_MAX_VALUE_BYTES, DEFAULT_MAX_CHUNK_IDS_PER_PROVIDER, DEFAULT_MAX_RECORDS_PER_PUBLISHER,
-                DEFAULT_MAX_RECORDS, DEFAULT_K);
+                DEFAULT_MAX_RECORDS, DEFAULT_K, DEFAULT_LOOKUP_CACHE_AGE);
     }
 
     public KademliaConfig withK(int newK) {
         return new KademliaConfig(newK, alpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
-                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, newK);
+                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, newK, lookupCacheAge);
     }
 
     public KademliaConfig withAlpha(int newAlpha) {
         return new KademliaConfig(k, newAlpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
-                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply);
+                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply, lookupCacheAge);
     }
 
     public KademliaConfig withTimeouts(Duration rpc, Duration budget) {
         return new KademliaConfig(k, alpha, rpc, budget, recordTtl, republishInterval, bucketRefreshInterval,
-                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply);
+                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply, lookupCacheAge);
     }
 
     public KademliaConfig withRecordLimits(int valueBytes, int perPublisher, long total) {
         return new KademliaConfig(k, alpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
-                maxFailures, valueBytes, maxChunkIdsPerProvider, perPublisher, total, maxContactsPerReply);
+                maxFailures, valueBytes, maxChunkIdsPerProvider, perPublisher, total, maxContactsPerReply, lookupCacheAge);
+    }
+
+    public KademliaConfig withLookupCache(Duration age) {
+        return new KademliaConfig(k, alpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
+                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply, age);
     }
 }

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import reactor.core.publisher.Mono;
@@ -30,9 +31,12 @@ public final class KademliaResponder {
     private final ContactVetting vetting;
     private final Clock clock;
     private final Scheduler blocking;
+    /** Told the key of every record stored here. */
+    private final Consumer<ContentId> stored;
 
     KademliaResponder(Supplier<Contact> self, RoutingTable table, KademliaConfig config, RecordStore records,
-                      ContactVetting vetting, Clock clock, Scheduler blocking, Logger log) {
+                      ContactVetting vetting, Clock clock, Scheduler blocking, Consumer<ContentId> stored, Logger log) {
+        this.stored = requireNonNull(stored, "stored");
         this.self = requireNonNull(self, "self");
         this.table = requireNonNull(table, "table");
         this.config = requireNonNull(config, "config");
@@ -82,7 +86,9 @@ public final class KademliaResponder {
             sender.ifPresent(vetting::claimedBy);
             long now = clock.millis();
             record.verify(now, config);
-            return records.put(record, now, config);
+            boolean kept = records.put(record, now, config);
+            stored.accept(record.key());
+            return kept;
         }).subscribeOn(blocking);
     }
 

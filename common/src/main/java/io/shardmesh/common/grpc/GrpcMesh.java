@@ -211,6 +211,11 @@ public final class GrpcMesh implements Mesh {
     }
 
     @Override
+    public Mono<List<DhtRecord>> recentRecords(ContentId fileId) {
+        return directory.recentRecords(fileId);
+    }
+
+    @Override
     public Mono<Integer> publish(ContentId key, DhtRecord.Payload payload) {
         return directory.publish(key, payload);
     }

@@ -15,6 +15,11 @@ public interface FileDirectory {
     /** The provider and tombstone records for {@code fileId} (one DHT lookup). */
     Mono<List<DhtRecord>> records(ContentId fileId);
 
+    /** The same records, as a recent lookup found them where one is kept (see {@link Mesh#recentRecords}). */
+    default Mono<List<DhtRecord>> recentRecords(ContentId fileId) {
+        return records(fileId);
+    }
+
     /**
      * Signs {@code payload} with the mesh owner's key and stores it at the nodes closest to
      * {@code key}.

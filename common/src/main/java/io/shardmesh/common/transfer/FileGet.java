@@ -88,7 +88,16 @@ public final class FileGet {
      * the sealed name and content hash (PERMISSION_DENIED for a wrong key).
      */
     public Mono<Resolved> resolve(ContentId fileId, Optional<byte[]> key) {
-        return mesh.records(fileId).flatMap(records -> {
+        return resolve(fileId, key, mesh.records(fileId));
+    }
+
+    /** {@link #resolve}, from a recent lookup's records where the mesh keeps them: for a read. */
+    public Mono<Resolved> resolveRecent(ContentId fileId, Optional<byte[]> key) {
+        return resolve(fileId, key, mesh.recentRecords(fileId));
+    }
+
+    private Mono<Resolved> resolve(ContentId fileId, Optional<byte[]> key, Mono<List<DhtRecord>> found) {
+        return found.flatMap(records -> {
             List<DhtRecord> tombs = records.stream().filter(r -> r.payload() instanceof DhtRecord.Tombstone).toList();
             Map<ContentId, List<Contact>> holders = new LinkedHashMap<>();
             long newestProvider = Long.MIN_VALUE;
@@ -159,7 +168,7 @@ public final class FileGet {
      * DATA_LOSS after the bytes, so a caller must not keep them before completion.
      */
     public Flux<ByteBuffer> read(ContentId fileId, Optional<byte[]> key, long offset, long length) {
-        return resolve(fileId, key).flatMapMany(r -> read(r, key, offset, length));
+        return resolveRecent(fileId, key).flatMapMany(r -> read(r, key, offset, length));
     }
 
     /** Reads an already resolved file. */

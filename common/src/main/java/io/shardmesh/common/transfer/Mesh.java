@@ -69,6 +69,14 @@ public interface Mesh {
     Mono<List<DhtRecord>> records(ContentId fileId);
 
     /**
+     * The same records, as a recent lookup found them where the mesh keeps one (a node's lookup
+     * cache): what a read uses; repair and stat use {@link #records}.
+     */
+    default Mono<List<DhtRecord>> recentRecords(ContentId fileId) {
+        return records(fileId);
+    }
+
+    /**
      * Signs {@code payload} with {@link #owner()} and stores it at the nodes closest to {@code key}.
      *
      * @return how many nodes accepted it

@@ -32,8 +32,15 @@ public final class InMemoryNetwork implements DhtNetworkSuite.Network {
     private final AtomicInteger nextPort = new AtomicInteger(10_000);
     private final AtomicLong calls = new AtomicLong();
 
+    private final Clock clock;
+
     public InMemoryNetwork(KademliaConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    public InMemoryNetwork(KademliaConfig config, Clock clock) {
         this.config = config;
+        this.clock = clock;
     }
 
     @Override
@@ -42,7 +49,7 @@ public final class InMemoryNetwork implements DhtNetworkSuite.Network {
         int port = nextPort.getAndIncrement();
         Contact self = new Contact(key.id(), "10.0." + (port / 256 % 256) + "." + (port % 256), port);
         Kademlia k = new Kademlia(key, () -> self, config, new Transport(self), new InMemoryRecordStore(),
-                Clock.systemUTC(), Schedulers.parallel(), Schedulers.immediate(), ContactListener.NONE);
+                clock, Schedulers.parallel(), Schedulers.immediate(), ContactListener.NONE);
         byAddress.put(self.address(), k);
         Keyed m = new Keyed() {
             @Override

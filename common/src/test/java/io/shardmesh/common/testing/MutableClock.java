@@ -1,4 +1,4 @@
-package io.shardmesh.server.testing;
+package io.shardmesh.common.testing;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -14,7 +14,7 @@ import reactor.core.publisher.Mono;
 /**
  * Files as a node finds them in the DHT: one lookup that walks to the k closest nodes and merges
  * every holder's provider record (and any tombstone), and records of the node's own that it
- * keeps republishing.
+ * keeps republishing. Reads take a recent lookup's records ({@link Kademlia#recentValue}).
  */
 public final class DhtFileDirectory implements FileDirectory {
 
@@ -30,6 +30,12 @@ public final class DhtFileDirectory implements FileDirectory {
     public Mono<List<DhtRecord>> records(ContentId fileId) {
         return kademlia.lookupValue(fileId, Optional.empty(), false)
                 .map(r -> r.records().stream().filter(rec -> rec.kind() != RecordKind.VALUE).toList());
+    }
+
+    @Override
+    public Mono<List<DhtRecord>> recentRecords(ContentId fileId) {
+        return kademlia.recentValue(fileId, Optional.empty())
+                .map(records -> records.stream().filter(rec -> rec.kind() != RecordKind.VALUE).toList());
     }
 
     @Override

@@ -68,12 +68,16 @@ public final class KeyValues {
         });
     }
 
-    /** The newest value stored under {@code key}, from any publisher. */
+    /**
+     * The newest value stored under {@code key}, from any publisher, as a recent lookup found it:
+     * a value put through this node is seen at once, one put elsewhere at most the lookup cache
+     * age late ({@link Kademlia#recentValue}).
+     */
     public Mono<DhtRecord> get(String key) {
         return Mono.defer(() -> {
             ContentId dhtKey = dhtKey(key);
-            return kademlia.lookupValue(dhtKey, Optional.of(RecordKind.VALUE), false)
-                    .flatMap(r -> Mono.justOrEmpty(r.records().stream()
+            return kademlia.recentValue(dhtKey, Optional.of(RecordKind.VALUE))
+                    .flatMap(records -> Mono.justOrEmpty(records.stream()
                             .max(Comparator.comparingLong(DhtRecord::publishedAtUnixMs))))
                     .switchIfEmpty(Mono.error(() -> MeshException.notFound("no value is stored under key '" + key + "'")));
         });

@@ -61,8 +61,14 @@ public final class FilesService {
                 .thenReturn(r));
     }
 
+    /** Resolves {@code fileId} from a lookup made now: what stat shows. */
     public Mono<FileGet.Resolved> resolve(ContentId fileId, Optional<byte[]> fileKey) {
         return get.resolve(fileId, fileKey);
+    }
+
+    /** Resolves {@code fileId} for a read, from a recent lookup where one is kept. */
+    public Mono<FileGet.Resolved> resolveForRead(ContentId fileId, Optional<byte[]> fileKey) {
+        return get.resolveRecent(fileId, fileKey);
     }
 
     public Flux<ByteBuffer> read(FileGet.Resolved r, Optional<byte[]> fileKey, long offset, long length) {

@@ -80,7 +80,7 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
         return Flux.defer(() -> {
             ContentId fileId = Wire.contentId(request.getFileId(), "file_id");
             Optional<byte[]> key = key(request.getKey());
-            return files.resolve(fileId, key).flatMapMany(r -> {
+            return files.resolveForRead(fileId, key).flatMapMany(r -> {
                 long[] offset = {request.getOffset()};
                 boolean[] firstFrame = {true};
                 return files.read(r, key, request.getOffset(), request.getLength())

@@ -106,6 +106,12 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Pause between two scrub passes over the whole store (default: ${DEFAULT-VALUE}).")
     Duration scrubPause;
 
+    @Option(names = "--lookup-cache", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "30s",
+            description = "How long a DHT lookup's records serve reads of the same file or Kv key before the next"
+                    + " lookup; a record published through another node is seen at most this late; 0 turns the"
+                    + " cache off (default: ${DEFAULT-VALUE}).")
+    Duration lookupCache;
+
     /** Hidden: tests (and operators who know why) shorten how long unpinned chunks are kept. */
     @Option(names = "--gc-grace-seconds", hidden = true, paramLabel = "SECONDS",
             description = "Keep an unpinned chunk this long after it arrived (default: 3600).")
@@ -131,6 +137,7 @@ public final class NodeCommand implements Callable<Integer> {
                                 .withGcInterval(Duration.ofSeconds(gcIntervalSeconds)))
                         .withRepair(new RepairConfig(repairInterval, repairDelay, repairConcurrency, repairRate, scrubRate,
                                 scrubPause));
+                n = n.withDht(n.dht().withKademlia(n.dht().kademlia().withLookupCache(lookupCache)));
                 n = advertise == null ? n : n.withAdvertise(advertise);
                 return metrics == null ? n : n.withMetrics(metrics);
             });

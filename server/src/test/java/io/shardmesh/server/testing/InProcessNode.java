@@ -6,6 +6,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.shardmesh.common.grpc.PeerChannels;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.protocol.ProtocolLimits;
+import io.shardmesh.common.testing.MutableClock;
 import io.shardmesh.server.grpc.NodeTransport;
 import io.shardmesh.server.node.NodeBuilder;
 import io.shardmesh.server.node.ShardmeshNode;
