@@ -95,9 +95,7 @@ class ChunkUploadsTest {
     @Test
     void abort_deletesWhatTheSessionUploadedThatNobodyPinned_andKeepsPinnedOrSharedChunks() {
         ChunkStore store = ChunkStore.open(dir, 0);
-        db = MetadataDb.open(dir);
-        ChunkService chunks = ChunkService.create(store, db, ChunkConfig.defaults(), Clock.systemUTC(), Schedulers.parallel(),
-                Schedulers.boundedElastic(), NodeId.random());
+        ChunkService chunks = chunks(store);
         String session = "0123456789abcdef0123456789abcdef";
         String other = "fedcba9876543210fedcba9876543210";
         byte[] lone = Chunks.random(1000, 1);
@@ -126,9 +124,7 @@ class ChunkUploadsTest {
     @Test
     void upload_landingAfterItsSessionWasAborted_isTakenBackAtOnce() {
         ChunkStore store = ChunkStore.open(dir, 0);
-        db = MetadataDb.open(dir);
-        ChunkService chunks = ChunkService.create(store, db, ChunkConfig.defaults(), Clock.systemUTC(), Schedulers.parallel(),
-                Schedulers.boundedElastic(), NodeId.random());
+        ChunkService chunks = chunks(store);
         String session = "0123456789abcdef0123456789abcdef";
         byte[] early = Chunks.random(1000, 4);
         byte[] late = Chunks.random(1000, 5);
@@ -148,9 +144,7 @@ class ChunkUploadsTest {
     @Test
     void whileNewChunksAreRefused_uploadsAndPinsFailUnavailable_andStoreNothing() {
         ChunkStore store = ChunkStore.open(dir, 0);
-        db = MetadataDb.open(dir);
-        ChunkService chunks = ChunkService.create(store, db, ChunkConfig.defaults(), Clock.systemUTC(), Schedulers.parallel(),
-                Schedulers.boundedElastic(), NodeId.random());
+        ChunkService chunks = chunks(store);
         byte[] held = Chunks.random(1000, 6);
         byte[] fresh = Chunks.random(1000, 7);
         upload(chunks, held, "0123456789abcdef0123456789abcdef");
@@ -173,6 +167,12 @@ class ChunkUploadsTest {
         assertThat(chunks.pins().pin(file, ids, owner.prove(SignedAction.pin(file, ids), System.currentTimeMillis()))
                 .block(Duration.ofSeconds(10)).pinned()).isEqualTo(1);
         assertThat(store.contains(Chunks.idOf(fresh))).isTrue();
+    }
+
+    private ChunkService chunks(ChunkStore store) {
+        db = MetadataDb.open(dir);
+        return ChunkService.create(store, db, ChunkConfig.defaults(), Clock.systemUTC(), Schedulers.parallel(),
+                Schedulers.boundedElastic(), NodeId.random());
     }
 
     private static void upload(ChunkService chunks, byte[] bytes, String session) {
