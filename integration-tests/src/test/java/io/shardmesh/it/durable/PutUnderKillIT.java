@@ -293,8 +293,15 @@ class PutUnderKillIT {
             this.step = step;
             this.indexOf = indexOf;
             this.processes = processes;
-            this.killAtUpload = 1 + random.nextInt(2 * (K + M));
-            this.killAtPin = 1 + random.nextInt(K + M);
+            // Counted over calls to nodes that may die (not the gateway), so the chosen call always
+            // comes: a put of two or more stripes makes at least 2 (k + m) uploads to distinct hosts
+            // per stripe, and pins at least k + m distinct holders, one of which may be the gateway.
+            this.killAtUpload = 1 + random.nextInt(2 * (K + M - 1));
+            this.killAtPin = 1 + random.nextInt(K + M - 1);
+        }
+
+        private boolean killable(Contact c) {
+            return indexOf.applyAsInt(c.id()) >= 0;
         }
 
         private synchronized void kill(Contact c) {
@@ -314,7 +321,7 @@ class PutUnderKillIT {
         public Mono<Void> putChunk(Contact to, ContentId id, byte[] bytes, String session) {
             return Mono.defer(() -> {
                 boolean manifest = isManifest(id, bytes);
-                if (!manifest && step == Step.UPLOAD && uploads.incrementAndGet() >= killAtUpload) {
+                if (!manifest && step == Step.UPLOAD && killable(to) && uploads.incrementAndGet() >= killAtUpload) {
                     kill(to);
                 }
                 if (manifest && step == Step.MANIFEST) {
@@ -337,7 +344,7 @@ class PutUnderKillIT {
         public Mono<List<ContentId>> pin(Contact holder, ContentId file, List<ContentId> chunks) {
             return Mono.defer(() -> {
                 fileId.set(file);
-                if (step == Step.PIN && pins.incrementAndGet() >= killAtPin) {
+                if (step == Step.PIN && killable(holder) && pins.incrementAndGet() >= killAtPin) {
                     kill(holder);
                 }
                 return real.pin(holder, file, chunks);
