@@ -1,12 +1,24 @@
 package io.shardmesh.cli;
 
+import io.grpc.Channel;
+import io.grpc.Server;
+import io.shardmesh.cli.bench.BareGrpc;
+import io.shardmesh.cli.bench.Ceilings;
+import io.shardmesh.cli.bench.NodeProcesses;
+import io.shardmesh.cli.bench.UnaryLoad;
+import io.shardmesh.common.cli.HostPortConverter;
 import io.shardmesh.common.cli.SizeConverter;
-import io.shardmesh.common.erasure.ErasureCodec;
-import io.shardmesh.common.hash.Sha256;
+import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.net.HostPort;
+import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.common.transfer.FilePut;
+import io.shardmesh.proto.v1.DhtGrpc;
+import io.shardmesh.proto.v1.FindNodeRequest;
+import io.shardmesh.proto.v1.NodeGrpc;
+import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.server.node.NodeBuilder;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.PrintWriter;
@@ -21,20 +33,35 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
-/** {@code shardmesh bench}: put and get throughput, next to this machine's hashing and coding speed. */
+/**
+ * {@code shardmesh bench}: put, get, degraded get, chunk streaming and unary calls on a mesh,
+ * each printed beside the ceiling it is held against, measured in the same run on the same
+ * machine: SHA-256 and Reed-Solomon on one core, fsync'd shard writes, and a bare grpc-java
+ * server (a separate process, like the nodes) for streams and unary calls.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure put and get throughput on the mesh at --node, or on N local nodes with --nodes.",
-        footer = {"", "Example:", "  shardmesh bench --nodes 6 --size 256MiB", "  shardmesh bench --node 127.0.0.1:7070 --size 64MiB"})
+        description = {"Measure the mesh's data path and calls beside this machine's ceilings, in one run.",
+            "The mesh is N node processes on their own loopback addresses (--processes), N nodes in this process"
+                + " (--nodes), or the running mesh at --node. The client is this JVM; bytes read are counted, not written."},
+        subcommands = BenchCommand.BareServer.class,
+        footer = {"", "Examples:", "  shardmesh bench --processes 6 --size 1GiB", "  shardmesh bench --nodes 6 --size 256MiB",
+            "  shardmesh bench --node 127.0.0.1:7070 --size 64MiB"})
 final class BenchCommand implements Callable<Integer> {
 
     static final int MIB = 1 << 20;
+    /** GetChunk streams and bare streams in flight at once: about what a get keeps open. */
+    static final int STREAMS = 8;
+    /** Gets of the file measured; the median is the figure (a 2-core machine is noisy). */
+    static final int GETS = 3;
 
     @Spec
     CommandSpec spec;
@@ -46,87 +73,234 @@ final class BenchCommand implements Callable<Integer> {
             description = "Bytes to put and get (default: ${DEFAULT-VALUE}).")
     long size;
 
-    @Option(names = "--nodes", description = "Start this many nodes on loopback in this process and measure them instead.")
+    @Option(names = "--nodes", description = "Start this many nodes in this process and measure them.")
     Integer nodes;
+
+    @Option(names = "--processes", description = "Start this many node processes (one JVM each, on 127.0.0.2, 127.0.0.3, ... on Linux)"
+            + " and measure them; with 6 or more, also a get with two of them killed.")
+    Integer processes;
+
+    @Option(names = "--calls", defaultValue = "20000", description = "Unary calls per method (default: ${DEFAULT-VALUE}).")
+    int calls;
+
+    @Option(names = "--concurrency", defaultValue = "50", description = "Unary calls in flight (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    private static final com.google.protobuf.BytesValue ECHO_REQUEST =
+            com.google.protobuf.BytesValue.newBuilder().setValue(com.google.protobuf.ByteString.copyFrom(new byte[32])).build();
+
+    /** One printed row. */
+    private record Row(String what, String figure, String against, double ratio) {
+    }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (nodes != null && processes != null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--nodes and --processes exclude each other");
+        }
+        for (Integer n : new Integer[] {nodes, processes}) {
+            if (n != null && (n < 1 || n > 32)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--nodes and --processes must be 1..32");
+            }
+        }
+        if (calls < 1 || concurrency < 1 || concurrency > calls) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--calls and --concurrency must be positive, concurrency at most calls");
+        }
         int mib = (int) Math.max(1, size / MIB);
         long bytes = (long) mib * MIB;
-        byte[] block = new byte[4 * MIB];
-        new Random(1).nextBytes(block);
-        long t = System.nanoTime();
-        for (long done = 0; done < bytes; done += block.length) {
-            Sha256.of(block);
-        }
-        double sha = mbps(bytes, System.nanoTime() - t);
-        ErasureCodec rs = ErasureCodec.create(4, 2);
-        t = System.nanoTime();
-        for (long done = 0; done < bytes; done += block.length) {
-            rs.encode(block, 0, block.length);
-        }
-        double code = mbps(bytes, System.nanoTime() - t);
-
+        List<Row> rows = new ArrayList<>();
         List<ShardmeshNode> local = new ArrayList<>();
-        Path dir = null;
-        try {
+        Path dir = Files.createTempDirectory("shardmesh-bench-");
+        try (NodeProcesses children = new NodeProcesses(dir)) {
+            double sha = Ceilings.sha256(bytes);
+            double code = Ceilings.encode(4, 2, bytes);
+            double fsync = Ceilings.fsyncedShardWrites(dir.resolve("fsync"), Math.min(bytes, 256L * MIB));
+            rows.add(new Row("SHA-256, one core", mbps(sha), "", Double.NaN));
+            rows.add(new Row("Reed-Solomon 4+2 encode, one core", mbps(code), "", Double.NaN));
+            rows.add(new Row("fsync'd 1 MiB shard writes, one thread", mbps(fsync), "", Double.NaN));
+
             HostPort target = global.node();
-            if (nodes != null) {
-                if (nodes < 1 || nodes > 32) {
-                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--nodes must be 1..32");
-                }
-                dir = Files.createTempDirectory("shardmesh-bench-");
+            List<NodeProcesses.Child> meshProcesses = List.of();
+            String where = "the mesh at " + target;
+            if (processes != null) {
+                meshProcesses = children.startMesh(processes);
+                target = meshProcesses.get(0).address();
+                where = processes + " node processes";
+            } else if (nodes != null) {
                 for (int i = 0; i < nodes; i++) {
-                    NodeBuilder b = ShardmeshNode.builder(dir.resolve("n" + i)).listen(new HostPort("127.0.0.1", 0));
+                    NodeBuilder b = ShardmeshNode.builder(dir.resolve("n" + i)).listen(new HostPort(NodeProcesses.host(i), 0));
                     if (i > 0) {
-                        b.configure(c -> c.withBootstrap(List.of(new HostPort("127.0.0.1", local.get(0).port()))));
+                        HostPort first = new HostPort(NodeProcesses.host(0), local.get(0).port());
+                        b.configure(c -> c.withBootstrap(List.of(first)));
                     }
                     local.add(b.start());
                 }
+                HostPort first = new HostPort(NodeProcesses.host(0), local.get(0).port());
                 for (ShardmeshNode n : local.subList(1, local.size())) {
-                    n.join(List.of(new HostPort("127.0.0.1", local.get(0).port()))).block(DemoCommand.STEP);
+                    n.join(List.of(first)).block(DemoCommand.STEP);
                 }
-                target = new HostPort("127.0.0.1", local.get(0).port());
+                target = first;
+                where = nodes + " nodes in this process";
             }
+            NodeProcesses.Child bare = children.start("bare-server", List.of("bench", "bare-server", "--listen", "127.0.0.1:0"));
+
             try (ClientMesh mesh = ClientMesh.connect(target)) {
-                t = System.nanoTime();
-                FilePut.Result r = mesh.put.put(new FilePut.Options("bench.bin", 4, 2, MIB, false, true), Flux.range(0, mib).map(i -> {
-                    byte[] b = new byte[MIB];
-                    new Random(i).nextBytes(b);
-                    return ByteBuffer.wrap(b);
-                })).block(Duration.ofHours(1));
-                double put = mbps(bytes, System.nanoTime() - t);
-                t = System.nanoTime();
-                long read = read(mesh.get, r.fileId());
-                double get = mbps(read, System.nanoTime() - t);
-                out.printf(Locale.ROOT, "%-36s %10s%n", "what (" + mib + " MiB, 4+2, 1 MiB shards)", "MB/s");
-                out.printf(Locale.ROOT, "%-36s %10.1f%n", "SHA-256, one core (this machine)", sha);
-                out.printf(Locale.ROOT, "%-36s %10.1f%n", "Reed-Solomon 4+2 encode, one core", code);
-                out.printf(Locale.ROOT, "%-36s %10.1f  (%.2f x SHA-256)%n", "put" + (nodes != null ? " (" + nodes + " local nodes)" : ""), put, put / sha);
-                out.printf(Locale.ROOT, "%-36s %10.1f  (%.2f x SHA-256)%n", "get", get, get / sha);
+                Channel bareChannel = mesh.channels.get(bare.address().host(), bare.address().port());
+                Channel node = mesh.channels.get(target.host(), target.port());
+                List<String> targets = new ArrayList<>();
+                for (int i = 0; i < 64; i++) {
+                    targets.add(NodeId.random().hex());
+                }
+                AtomicInteger next = new AtomicInteger();
+                java.util.function.Supplier<FindNodeRequest> findNodeRequest = () -> FindNodeRequest.newBuilder()
+                        .setTargetId(targets.get(next.getAndIncrement() & 63)).build();
+
+                // A warm-up of every step first, so no figure pays for the JIT of either end.
+                int warmMib = Math.min(mib, 256);
+                BareGrpc.streamRate(bareChannel, (long) warmMib * MIB, ProtocolLimits.CHUNK_FRAME_BYTES, STREAMS);
+                FilePut.Result warm = put(mesh, warmMib, "bench-warm-up.bin").block(Duration.ofHours(1));
+                for (int i = 0; i < 3; i++) {
+                    read(mesh.get, warm.fileId());
+                }
+                chunkStream(mesh, warm, warmMib);
+                int warmCalls = calls;
+                UnaryLoad.run(bareChannel, BareGrpc.ECHO, () -> ECHO_REQUEST, concurrency, warmCalls, 20_000);
+                UnaryLoad.run(node, NodeGrpc.getStatusMethod(), StatusRequest::getDefaultInstance, concurrency, warmCalls, 20_000);
+                UnaryLoad.run(node, DhtGrpc.getFindNodeMethod(), findNodeRequest, concurrency, warmCalls, 20_000);
+
+                double bareStream = BareGrpc.streamRate(bareChannel, bytes, ProtocolLimits.CHUNK_FRAME_BYTES, STREAMS);
+                rows.add(new Row("bare grpc-java stream, 256 KiB frames", mbps(bareStream), "", Double.NaN));
+
+                long t = System.nanoTime();
+                FilePut.Result r = put(mesh, mib, "bench.bin").block(Duration.ofHours(1));
+                double put = Ceilings.mbps(bytes, System.nanoTime() - t);
                 r.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
-                // Leave nothing behind on the user's mesh: delete the benchmark file (its shards
-                // are collected after the grace period).
-                mesh.delete.delete(r.fileId(), mesh.owner.id()).block(DemoCommand.STEP);
+                try {
+                    rows.add(new Row("put, 4+2, 1 MiB shards, every shard fsync'd", mbps(put), "fsync'd writes x 4/6",
+                            put / (fsync * 4 / 6)));
+                    double[] gets = new double[GETS];
+                    for (int i = 0; i < GETS; i++) {
+                        t = System.nanoTime();
+                        long read = read(mesh.get, r.fileId());
+                        gets[i] = Ceilings.mbps(read, System.nanoTime() - t);
+                    }
+                    double get = median(gets);
+                    rows.add(new Row("get (median of " + GETS + ")", mbps(get), "bare stream", get / bareStream));
+
+                    double chunks = chunkStream(mesh, r, mib);
+                    rows.add(new Row("GetChunk streams from one node", mbps(chunks), "bare stream", chunks / bareStream));
+
+                    UnaryLoad.Result echo = unary(bareChannel, BareGrpc.ECHO, () -> ECHO_REQUEST);
+                    rows.add(new Row("unary: bare grpc-java echo", calls(echo), "", Double.NaN));
+                    UnaryLoad.Result status = unary(node, NodeGrpc.getStatusMethod(), StatusRequest::getDefaultInstance);
+                    rows.add(new Row("unary: Node.Status", calls(status), "bare echo", status.callsPerSecond() / echo.callsPerSecond()));
+                    UnaryLoad.Result findNode = unary(node, DhtGrpc.getFindNodeMethod(), findNodeRequest);
+                    rows.add(new Row("unary: Dht.FindNode", calls(findNode), "bare echo", findNode.callsPerSecond() / echo.callsPerSecond()));
+
+                    if (meshProcesses.size() >= 6) {
+                        // Two holders down (never the node the client came in through): every
+                        // stripe that had a data shard there is rebuilt from parity.
+                        children.kill(meshProcesses.get(1));
+                        children.kill(meshProcesses.get(2));
+                        for (int i = 0; i < GETS; i++) {
+                            t = System.nanoTime();
+                            long read = read(mesh.get, r.fileId());
+                            gets[i] = Ceilings.mbps(read, System.nanoTime() - t);
+                        }
+                        double degraded = median(gets);
+                        rows.add(new Row("get, 2 of " + meshProcesses.size() + " nodes killed (median)", mbps(degraded), "get", degraded / get));
+                    }
+                } finally {
+                    if (processes == null && nodes == null) {
+                        // Leave nothing behind on the user's mesh (the shards are collected after the grace period).
+                        for (ContentId id : List.of(warm.fileId(), r.fileId())) {
+                            mesh.delete.delete(id, mesh.owner.id()).onErrorResume(e -> Mono.empty()).block(DemoCommand.STEP);
+                        }
+                    }
+                }
+            }
+            out.printf(Locale.ROOT, "shardmesh bench: %d MiB on %s; client in this JVM; %d unary calls, %d in flight%n",
+                    mib, where, calls, concurrency);
+            out.printf(Locale.ROOT, "%-46s %24s   %-22s %6s%n", "what", "figure", "ceiling (same run)", "ratio");
+            for (Row row : rows) {
+                out.printf(Locale.ROOT, "%-46s %24s   %-22s %6s%n", row.what(), row.figure(), row.against(),
+                        Double.isNaN(row.ratio()) ? "" : String.format(Locale.ROOT, "%.2f", row.ratio()));
             }
         } finally {
             local.forEach(ShardmeshNode::close);
-            if (dir != null) {
-                try (var s = Files.walk(dir)) {
-                    s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+            try (var s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
         out.flush();
         return ExitCodes.OK;
     }
 
+    /**
+     * Puts {@code mib} MiB of incompressible bytes: 1 MiB slices of a 64 MiB random pool, each
+     * stamped with its index so no two shards are alike (making random bytes on the fly would
+     * cost more than the put).
+     */
+    private static Mono<FilePut.Result> put(ClientMesh mesh, int mib, String name) {
+        byte[] pool = new byte[64 * MIB];
+        new Random(1).nextBytes(pool);
+        return mesh.put.put(new FilePut.Options(name, 4, 2, MIB, false, true), Flux.range(0, mib).map(i -> {
+            byte[] b = new byte[MIB];
+            System.arraycopy(pool, (i % 64) * MIB, b, 0, MIB);
+            ByteBuffer.wrap(b).putInt(i);
+            return ByteBuffer.wrap(b);
+        }));
+    }
+
     private static long read(FileGet get, ContentId id) {
         return get.read(id, Optional.empty(), 0, 0).map(b -> (long) b.remaining()).reduce(0L, Long::sum).block(Duration.ofHours(1));
     }
 
-    private static double mbps(long bytes, long nanos) {
-        return bytes / 1e6 / (nanos / 1e9);
+    /** One stored shard fetched {@code count} times, {@link #STREAMS} at once, through the client's GetChunk path. */
+    private static double chunkStream(ClientMesh mesh, FilePut.Result r, int count) {
+        ContentId shard = r.manifest().stripes().get(0).get(0);
+        Contact holder = r.holders().get(0).get(0);
+        var grpc = mesh.mesh;
+        long t = System.nanoTime();
+        long got = Flux.range(0, count).flatMap(i -> grpc.getChunk(holder, shard), STREAMS)
+                .map(b -> (long) b.length).reduce(0L, Long::sum).block(Duration.ofHours(1));
+        return Ceilings.mbps(got, System.nanoTime() - t);
+    }
+
+    private <Q, R> UnaryLoad.Result unary(Channel channel, io.grpc.MethodDescriptor<Q, R> method, java.util.function.Supplier<Q> request)
+            throws InterruptedException {
+        return UnaryLoad.run(channel, method, request, concurrency, calls, 20_000);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static String mbps(double v) {
+        return String.format(Locale.ROOT, "%,.0f MB/s", v);
+    }
+
+    private static String calls(UnaryLoad.Result r) {
+        return String.format(Locale.ROOT, "%,.0f calls/s p50 %.1f p99 %.1f ms%s", r.callsPerSecond(), r.p50Millis(), r.p99Millis(),
+                r.errors() == 0 ? "" : " (" + r.errors() + " errors: " + r.firstError() + ")");
+    }
+
+    /** {@code shardmesh bench bare-server}: the bare grpc-java server the bench starts as its ceiling. */
+    @Command(name = "bare-server", hidden = true, description = "A bare grpc-java server (the bench's ceiling); runs until killed.")
+    static final class BareServer implements Callable<Integer> {
+        @Option(names = "--listen", defaultValue = "127.0.0.1:0", converter = HostPortConverter.class)
+        HostPort listen;
+
+        @Override
+        public Integer call() throws Exception {
+            Server server = BareGrpc.serve(listen);
+            System.out.printf("bare grpc-java server listening on %s:%d%n", listen.host(), server.getPort());
+            System.out.flush();
+            server.awaitTermination();
+            return ExitCodes.OK;
+        }
     }
 }

@@ -234,9 +234,12 @@ class CliTest {
     @Test
     void bench_againstTheRunningNodes_printsFigures() {
         System.setProperty("shardmesh.home", dir.resolve("home").toString());
-        Run r = run("bench", "--size", "4MiB", "--node", node(a));
+        Run r = run("bench", "--size", "4MiB", "--calls", "200", "--concurrency", "10", "--node", node(a));
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains("SHA-256").contains("put").contains("get").contains("x SHA-256");
+        assertThat(r.out()).contains("SHA-256").contains("put, 4+2").contains("get (median of 3)")
+                .contains("bare grpc-java stream").contains("GetChunk streams").contains("unary: Dht.FindNode");
+        // Every unary figure came from calls that succeeded.
+        assertThat(r.out()).doesNotContain("errors:");
         // The benchmark file is unpinned afterwards: nothing of it stays pinned on the nodes.
         assertThat(a.status().block().pinnedFiles()).isZero();
         assertThat(b.status().block().pinnedFiles()).isZero();
