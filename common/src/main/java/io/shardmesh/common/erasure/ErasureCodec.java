@@ -78,4 +78,15 @@ public interface ErasureCodec {
      * @throws IllegalArgumentException when the shards do not fit this codec or {@code length}
      */
     byte[] decode(byte[][] shards, int length);
+
+    /**
+     * Fills in the missing data shards of a stripe in place, without copying the stripe out:
+     * the reader's path when it hands the data shards on as they are.
+     *
+     * @param shards as for {@link #decode}; on return every data shard entry is set
+     * @param length the stripe's true length in bytes
+     * @return the indexes of the data shards that were rebuilt (empty when none was missing)
+     * @throws io.shardmesh.common.error.MeshException UNAVAILABLE when fewer than k shards are present
+     */
+    int[] reconstruct(byte[][] shards, int length);
 }

@@ -50,6 +50,21 @@ final class ReedSolomonCodec implements ErasureCodec {
 
     @Override
     public byte[] decode(byte[][] shards, int length) {
+        reconstruct(shards, length);
+        int shardLength = ErasureCodec.shardLength(k, length);
+        byte[] out = new byte[length];
+        for (int i = 0; i < k; i++) {
+            int from = i * shardLength;
+            int n = Math.max(0, Math.min(shardLength, length - from));
+            if (n > 0) {
+                System.arraycopy(shards[i], 0, out, from, n);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int[] reconstruct(byte[][] shards, int length) {
         if (shards.length != k + m) {
             throw new IllegalArgumentException("expected " + (k + m) + " shard slots for " + k + "+" + m
                     + ", got " + shards.length);
@@ -57,7 +72,7 @@ final class ReedSolomonCodec implements ErasureCodec {
         int shardLength = ErasureCodec.shardLength(k, length);
         boolean[] present = new boolean[k + m];
         int count = 0;
-        boolean dataMissing = false;
+        int missingData = 0;
         for (int i = 0; i < shards.length; i++) {
             if (shards[i] != null) {
                 if (shards[i].length != shardLength) {
@@ -68,17 +83,21 @@ final class ReedSolomonCodec implements ErasureCodec {
                 present[i] = true;
                 count++;
             } else if (i < k) {
-                dataMissing = true;
+                missingData++;
             }
         }
         if (count < k) {
             throw MeshException.unavailable("cannot rebuild the stripe: it needs " + k + " of its "
                     + (k + m) + " shards, only " + count + " are present");
         }
-        if (dataMissing) {
-            for (int i = 0; i < shards.length; i++) {
+        int[] rebuilt = new int[missingData];
+        if (missingData > 0) {
+            for (int i = 0, r = 0; i < shards.length; i++) {
                 if (shards[i] == null) {
                     shards[i] = new byte[shardLength];
+                    if (i < k) {
+                        rebuilt[r++] = i;
+                    }
                 }
             }
             if (shardLength > 0) {
@@ -86,15 +105,7 @@ final class ReedSolomonCodec implements ErasureCodec {
             }
             // decodeMissing also refills absent parity; callers treat the array as theirs.
         }
-        byte[] out = new byte[length];
-        for (int i = 0; i < k; i++) {
-            int from = i * shardLength;
-            int n = Math.max(0, Math.min(shardLength, length - from));
-            if (n > 0) {
-                System.arraycopy(shards[i], 0, out, from, n);
-            }
-        }
-        return out;
+        return rebuilt;
     }
 
     @Override

@@ -30,7 +30,7 @@ public record Manifest(long size, Optional<ContentId> contentSha256, String name
     public static final int GCM_TAG_BYTES = 16;
     public static final int MIN_SHARD_SIZE = 1024;
     public static final int MAX_SHARD_SIZE = 16 << 20;
-    /** Largest stripe (k × shard size): readers and writers hold two stripes in memory. */
+    /** Largest stripe (k × shard size): readers and writers hold at least one stripe in memory, and their window. */
     public static final long MAX_STRIPE_BYTES = 64L << 20;
 
     /** Encryption parameters of a manifest. */
@@ -103,7 +103,7 @@ public record Manifest(long size, Optional<ContentId> contentSha256, String name
         }
         if ((long) k * shardSize > MAX_STRIPE_BYTES) {
             throw MeshException.invalidArgument("k × shard size must be at most " + (MAX_STRIPE_BYTES >> 20)
-                    + " MiB (two stripes are held in memory), got " + k + " × " + shardSize);
+                    + " MiB (stripes are held in memory whole), got " + k + " × " + shardSize);
         }
     }
 

@@ -164,8 +164,11 @@ public final class FileGet {
 
     /**
      * The bytes of {@code fileId}, or of {@code length} bytes from {@code offset} (0: to the end).
-     * A whole-file read ends with the content hash check: on mismatch the stream fails with
-     * DATA_LOSS after the bytes, so a caller must not keep them before completion.
+     * Every byte is checked before it is emitted: each data shard against its id, whether it
+     * was fetched or rebuilt from parity (a rebuilt shard that does not match fails the read
+     * with DATA_LOSS), and each stripe of an encrypted file by AES-GCM as well. The manifest,
+     * checked against the file id, names every shard, so this proves the whole file; the
+     * content hash it also carries is not computed again.
      */
     public Flux<ByteBuffer> read(ContentId fileId, Optional<byte[]> key, long offset, long length) {
         return resolveRecent(fileId, key).flatMapMany(r -> read(r, key, offset, length));
@@ -190,28 +193,36 @@ public final class FileGet {
         long stripeBytes = m.stripeBytes();
         int first = (int) (offset / stripeBytes);
         int last = (int) ((end - 1) / stripeBytes);
-        boolean whole = offset == 0 && end == m.size();
         // A key given for a plain file is ignored, not used to "decrypt" plaintext.
         Optional<StripeCipher> cipher = m.encrypted() ? key.map(StripeCipher::of) : Optional.empty();
         ErasureCodec codec = codecs.computeIfAbsent(m.k() + "+" + m.m(), x -> ErasureCodec.create(m.k(), m.m()));
-        Sha256.Hasher content = Sha256.hasher();
-        Flux<ByteBuffer> bytes = Flux.range(first, last - first + 1)
-                .flatMapSequential(i -> stripe(r, codec, cipher, i), config.windowStripes(), 1)
-                .map(t -> {
-                    long stripeStart = t.index() * stripeBytes;
-                    int from = (int) Math.max(0, offset - stripeStart);
-                    int to = (int) Math.min(t.plain().length, end - stripeStart);
-                    return ByteBuffer.wrap(t.plain(), from, to - from).slice().asReadOnlyBuffer();
-                });
-        if (!whole || r.contentSha256().isEmpty()) {
-            return bytes;
-        }
-        return bytes.doOnNext(b -> content.update(b.duplicate()))
-                .concatWith(Mono.defer(() -> content.finish().equals(r.contentSha256().get()) ? Mono.empty()
-                        : Mono.error(MeshException.dataLoss("file " + r.fileId() + " does not match its content hash"))));
+        return Flux.range(first, last - first + 1)
+                .flatMapSequential(i -> stripe(r, codec, cipher, i), windowStripes(m), 1)
+                .concatMapIterable(t -> t.within(t.index() * stripeBytes, offset, end));
     }
 
-    private record Plain(int index, byte[] plain) {
+    /** Stripes in flight for {@code m}: as many as fit the configured bytes in flight, at least one. */
+    int windowStripes(Manifest m) {
+        return config.windowStripes(m.stripeBytes());
+    }
+
+    /** A stripe's plaintext, as the buffers it is made of (a plain file's data shards themselves: no copy). */
+    private record Plain(int index, List<ByteBuffer> parts) {
+
+        /** Read-only views of the bytes in [{@code from}, {@code to}) of the file, this stripe starting at {@code start}. */
+        List<ByteBuffer> within(long start, long from, long to) {
+            List<ByteBuffer> out = new ArrayList<>(parts.size());
+            long pos = start;
+            for (ByteBuffer p : parts) {
+                long a = Math.max(pos, from);
+                long b = Math.min(pos + p.remaining(), to);
+                if (a < b) {
+                    out.add(p.duplicate().position((int) (a - pos)).limit((int) (b - pos)).slice().asReadOnlyBuffer());
+                }
+                pos += p.remaining();
+            }
+            return out;
+        }
     }
 
     private Mono<Plain> stripe(Resolved r, ErasureCodec codec, Optional<StripeCipher> cipher, int index) {
@@ -236,9 +247,30 @@ public final class FileGet {
         return StripeFetch.fetch(index, ids, shardLength, m.k(), sources, mesh, hedge, timer, marked::add)
                 .publishOn(cpu)
                 .map(shards -> {
-                    byte[] encoded = codec.decode(shards, m.encodedStripeLength(index));
-                    byte[] plain = cipher.map(c -> open(r, c, index, encoded)).orElse(encoded);
-                    return new Plain(index, plain);
+                    int stripeLength = m.encodedStripeLength(index);
+                    for (int j : codec.reconstruct(shards, stripeLength)) {
+                        // Fetched shards matched their ids on arrival; a rebuilt one is held to the same proof.
+                        if (!Sha256.of(shards[j]).equals(ids.get(j))) {
+                            throw MeshException.dataLoss("stripe " + index + " of file " + r.fileId() + ": data shard " + j
+                                    + " rebuilt from parity does not match its id " + ids.get(j) + " (a parity shard was stored wrong)");
+                        }
+                    }
+                    if (cipher.isPresent()) {
+                        byte[] sealed = new byte[stripeLength];
+                        for (int j = 0; j < m.k(); j++) {
+                            int n = Math.max(0, Math.min(shardLength, stripeLength - j * shardLength));
+                            System.arraycopy(shards[j], 0, sealed, j * shardLength, n);
+                        }
+                        return new Plain(index, List.of(ByteBuffer.wrap(open(r, cipher.get(), index, sealed))));
+                    }
+                    List<ByteBuffer> parts = new ArrayList<>(m.k());
+                    for (int j = 0; j < m.k(); j++) {
+                        int n = Math.max(0, Math.min(shardLength, stripeLength - j * shardLength));
+                        if (n > 0) {
+                            parts.add(ByteBuffer.wrap(shards[j], 0, n).slice());
+                        }
+                    }
+                    return new Plain(index, parts);
                 });
     }
 

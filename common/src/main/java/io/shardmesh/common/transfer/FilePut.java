@@ -41,7 +41,7 @@ import reactor.core.scheduler.Scheduler;
  * The writer pipeline (DESIGN.md, "Put"): bytes, stripes of k × shard size, optional AES-256-GCM
  * per stripe, Reed-Solomon, SHA-256 per shard, placement on distinct live holders, uploads with
  * bounded concurrency, the manifest on the nodes closest to the file id, then one owner-signed
- * Pin per holder. At most {@link TransferConfig#windowStripes()} stripes are coded or uploaded
+ * Pin per holder. At most {@link TransferConfig#windowStripes(long)} stripes are coded or uploaded
  * at once.
  *
  * <p>A put is acknowledged only when every shard of every stripe is stored, verified and pinned
@@ -259,7 +259,7 @@ public final class FilePut {
                     }, 2)
                     .concatWith(Mono.fromSupplier(assembler::finish).flatMap(Mono::justOrEmpty));
             return plain.index()
-                    .flatMapSequential(t -> store(Math.toIntExact(t.getT1()), t.getT2()), config.windowStripes(), 1);
+                    .flatMapSequential(t -> store(Math.toIntExact(t.getT1()), t.getT2()), config.windowStripes(stripeBytes), 1);
         }
 
         /** Codes, hashes and uploads one stripe; emits its shard ids and their holders. */

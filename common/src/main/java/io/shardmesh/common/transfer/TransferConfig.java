@@ -5,16 +5,20 @@ import java.time.Duration;
 /**
  * Settings of the put and get pipelines.
  *
- * @param windowStripes stripes in flight at once (memory is about this many stripes, whatever the file size)
+ * @param windowBytes stripe bytes in flight at once, put or get (memory is about this, whatever the file size);
+ *     as many stripes as fit, at least one and at most {@link #MAX_WINDOW_STRIPES}
  * @param uploadAttempts nodes tried per shard before the put fails
  * @param manifestReplicas nodes that keep the manifest blob (the closest to the file id)
  * @param initialHedge hedge delay before any latency was observed
  * @param minHedge, maxHedge bounds of the adaptive hedge delay
  */
-public record TransferConfig(int windowStripes, int uploadAttempts, int manifestReplicas, Duration initialHedge,
+public record TransferConfig(long windowBytes, int uploadAttempts, int manifestReplicas, Duration initialHedge,
                              Duration minHedge, Duration maxHedge) {
 
-    public static final int DEFAULT_WINDOW_STRIPES = 2;
+    /** Four 4 MiB stripes (4 + 2, 1 MiB shards): enough to keep every holder busy on a LAN. */
+    public static final long DEFAULT_WINDOW_BYTES = 16L << 20;
+    /** Small stripes still get a bounded number of calls in flight. */
+    public static final int MAX_WINDOW_STRIPES = 16;
     public static final int DEFAULT_UPLOAD_ATTEMPTS = 3;
     public static final int DEFAULT_MANIFEST_REPLICAS = 3;
     public static final int DEFAULT_K = 4;
@@ -26,9 +30,9 @@ public record TransferConfig(int windowStripes, int uploadAttempts, int manifest
     public static final Duration DEFAULT_MAX_HEDGE = Duration.ofSeconds(2);
 
     public TransferConfig {
-        if (windowStripes < 1 || uploadAttempts < 1 || manifestReplicas < 1) {
+        if (windowBytes < 1 || uploadAttempts < 1 || manifestReplicas < 1) {
             throw new IllegalArgumentException("transfer window, attempts and replicas must be positive, got "
-                    + windowStripes + ", " + uploadAttempts + ", " + manifestReplicas);
+                    + windowBytes + ", " + uploadAttempts + ", " + manifestReplicas);
         }
         java.util.Objects.requireNonNull(initialHedge, "initialHedge");
         java.util.Objects.requireNonNull(minHedge, "minHedge");
@@ -41,11 +45,16 @@ public record TransferConfig(int windowStripes, int uploadAttempts, int manifest
     }
 
     public static TransferConfig defaults() {
-        return new TransferConfig(DEFAULT_WINDOW_STRIPES, DEFAULT_UPLOAD_ATTEMPTS, DEFAULT_MANIFEST_REPLICAS,
+        return new TransferConfig(DEFAULT_WINDOW_BYTES, DEFAULT_UPLOAD_ATTEMPTS, DEFAULT_MANIFEST_REPLICAS,
                 DEFAULT_INITIAL_HEDGE, DEFAULT_MIN_HEDGE, DEFAULT_MAX_HEDGE);
     }
 
+    /** Stripes of {@code stripeBytes} in flight at once. */
+    public int windowStripes(long stripeBytes) {
+        return (int) Math.max(1, Math.min(MAX_WINDOW_STRIPES, windowBytes / Math.max(1, stripeBytes)));
+    }
+
     public TransferConfig withHedge(Duration initial, Duration min, Duration max) {
-        return new TransferConfig(windowStripes, uploadAttempts, manifestReplicas, initial, min, max);
+        return new TransferConfig(windowBytes, uploadAttempts, manifestReplicas, initial, min, max);
     }
 }

@@ -74,6 +74,23 @@ class ReedSolomonCodecTest {
         }
     }
 
+    @Test
+    void reconstruct_fillsMissingDataShardsInPlace_andNamesThem() {
+        ErasureCodec codec = ErasureCodec.create(4, 2);
+        byte[] stripe = randomBytes(4 * 512, 5);
+        byte[][] shards = codec.encode(stripe, 0, stripe.length);
+        byte[][] whole = shards.clone();
+        assertThat(codec.reconstruct(whole, stripe.length)).isEmpty();
+        for (int i = 0; i < 6; i++) {
+            assertThat(whole[i]).as("untouched shard %d", i).isSameAs(shards[i]);
+        }
+        byte[][] damaged = copyWithout(shards, new int[] {1, 4});
+        byte[] kept = damaged[0];
+        assertThat(codec.reconstruct(damaged, stripe.length)).containsExactly(1);
+        assertThat(damaged[0]).isSameAs(kept);
+        assertThat(damaged[1]).isEqualTo(shards[1]);
+    }
+
     @ParameterizedTest
     @CsvSource({"4, 2", "10, 4"})
     void decode_everyLossSetOfMPlusOne_failsWithUnavailable(int k, int m) {

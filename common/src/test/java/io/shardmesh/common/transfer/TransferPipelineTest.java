@@ -167,6 +167,43 @@ class TransferPipelineTest {
         assertThat(read.endedAtMs()).as("virtual ms at which the read ended").isBetween(0L, 2_000L);
     }
 
+    @Test
+    void get_dataShardRebuiltFromWrongParity_failsWithDataLoss_andEmitsNothingOfTheStripe() {
+        byte[] data = random(4 * SHARD, 10);
+        FilePut.Result r = store(data, false);
+        var m = r.manifest();
+        List<ContentId> ids = m.stripes().get(0);
+        // A hostile writer's file: the same data shards, but parity 4 is junk stored under its
+        // own hash, so every shard matches its id while the stripe does not decode to the data.
+        byte[] junk = random(SHARD, 11);
+        ContentId junkId = io.shardmesh.common.hash.Sha256.of(junk);
+        List<ContentId> hostile = new java.util.ArrayList<>(ids);
+        hostile.set(4, junkId);
+        mesh.stored.get(holderOf(ids.get(4))).put(junkId, junk);
+        var forged = new io.shardmesh.common.manifest.Manifest(m.size(), m.contentSha256(), m.name(), m.k(), m.m(),
+                m.shardSize(), List.of(hostile), m.encryption(), m.ownerId());
+        ContentId forgedId = io.shardmesh.common.manifest.ManifestCodec.fileId(forged);
+        NodeId manifestHolder = holderOf(ids.get(1));
+        mesh.stored.get(manifestHolder).put(forgedId, io.shardmesh.common.manifest.ManifestCodec.toBytes(forged));
+        for (var n : mesh.nodes) {
+            List<ContentId> held = new java.util.ArrayList<>(hostile.stream().filter(mesh.stored.get(n.id())::containsKey).toList());
+            if (n.id().equals(manifestHolder)) {
+                held.add(forgedId);
+            }
+            mesh.pins.get(n.id()).put(forgedId, held);
+        }
+        // Data shard 0 and parity 5 down: the reader must rebuild shard 0 from the junk parity.
+        mesh.down.add(holderOf(ids.get(0)));
+        mesh.down.add(holderOf(ids.get(5)));
+
+        List<ByteBuffer> emitted = new java.util.ArrayList<>();
+        assertThatThrownBy(() -> get.read(forgedId, Optional.empty(), 0, 0).doOnNext(emitted::add).blockLast(Duration.ofSeconds(20)))
+                .isInstanceOf(MeshException.class)
+                .hasMessageContaining("data shard 0 rebuilt from parity does not match its id")
+                .satisfies(e -> assertThat(((MeshException) e).kind()).isEqualTo(ErrorKind.DATA_LOSS));
+        assertThat(emitted).isEmpty();
+    }
+
     private NodeId holderOf(ContentId chunk) {
         return mesh.stored.entrySet().stream().filter(e -> e.getValue().containsKey(chunk)).findFirst().orElseThrow().getKey();
     }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * test watches that partial file and kills the holder once it has grown past two stripes but
  * is still short of the whole file, and it records the size it saw at the moment of the kill.
  * The victim holds a data shard of the last stripe, which the reader had not fetched yet (it
- * reads at most two stripes ahead), so the rest of the read really had to do without it.
+ * reads at most its window ahead, {@link #AHEAD} stripes here, and the kill lands before the last
+ * stripe is within it), so the rest of the read really had to do without it.
  */
 class KillDuringGetIT {
 
@@ -36,6 +37,9 @@ class KillDuringGetIT {
     static final int M = 2;
     static final long SIZE = 48L << 20;
     static final long STRIPE = K * (1L << 20);
+    static final int AHEAD = io.shardmesh.common.transfer.TransferConfig.defaults().windowStripes(STRIPE);
+    /** Written at the kill at most: the reader has not started the last stripe yet. */
+    static final long KILL_BEFORE = SIZE - (AHEAD + 1) * STRIPE;
 
     @TempDir
     Path dir;
@@ -63,7 +67,7 @@ class KillDuringGetIT {
             partialAtKill = -1;
             while (running.process().isAlive() && running.elapsed().compareTo(CLI_TIMEOUT) < 0) {
                 long size = partialSize(out).orElse(-1L);
-                if (size >= 2 * STRIPE && size < SIZE) {
+                if (size >= 2 * STRIPE && size < KILL_BEFORE) {
                     mesh.kill(victim.get(0).node());
                     partialAtKill = size;
                     break;
@@ -76,7 +80,7 @@ class KillDuringGetIT {
         }
         assertThat(get.exitCode()).as(get.describe()).isZero();
         assertThat(TestFiles.sha256(out.resolve("copy.bin"))).isEqualTo(file.sha256());
-        assertThat(partialAtKill).isLessThan(SIZE);
+        assertThat(partialAtKill).isLessThan(KILL_BEFORE);
         System.out.printf("MESH get %d MiB through node %d: node %d (data shard of the last stripe) killed -9 at %d ms,"
                         + " with %d of %d bytes written; get finished after %d ms, bytes identical%n",
                 SIZE >> 20, b, victim.get(0).node(), killedAtMs, partialAtKill, SIZE, get.took().toMillis());

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  *     frame in the transport for a caller that does not read, so this bounds that memory. A
  *     reader keeps about a dozen streams open, so this serves many readers at once
  * @param maxFileReads Files.Get streams in progress at once, node-wide: each runs a whole read
- *     pipeline here (two stripes in flight), so a crowd of gateway readers could exhaust the
+ *     pipeline here (a window of stripes in flight), so a crowd of gateway readers could exhaust the
  *     heap without it. Readers that fetch shards themselves (the CLI) do not count
  * @param maxCallsPerConnection enough for a client fanning out a thousand shard streams on one connection
  * @param maxConnectionIdle an idle connection is closed after this
