@@ -161,8 +161,11 @@ final class BenchCommand implements Callable<Integer> {
                 // A warm-up of every step first, so no figure pays for the JIT of either end.
                 int warmMib = Math.min(mib, 256);
                 BareGrpc.streamRate(bareChannel, (long) warmMib * MIB, ProtocolLimits.CHUNK_FRAME_BYTES, STREAMS);
+                // The same bytes each time: one file on the mesh, stored again and again.
                 FilePut.Result warm = put(mesh, warmMib, "bench-warm-up.bin").block(Duration.ofHours(1));
-                warmUp(() -> read(mesh.get, warm.fileId()));
+                int warmPuts = 1 + warmUp(() -> put(mesh, warmMib, "bench-warm-up.bin").block(Duration.ofHours(1)));
+                int warmGets = warmUp(() -> read(mesh.get, warm.fileId()));
+                spec.commandLine().getErr().printf("warmed up with %d puts and %d gets of %d MiB%n", warmPuts, warmGets, warmMib);
                 chunkStream(mesh, warm, warmMib);
                 int warmCalls = calls;
                 UnaryLoad.run(bareChannel, BareGrpc.ECHO, () -> ECHO_REQUEST, concurrency, warmCalls, 20_000);
@@ -274,21 +277,25 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Repeats {@code step} until its time settles (two runs in a row within 5% of each other, at
-     * most {@link #WARM_UP_RUNS}): seven JVMs share two cores here, and their JIT compilers keep
-     * a read below its steady rate for several runs, which long-running nodes never see.
+     * Repeats {@code step} until it stops getting faster (at least three runs; then until a run
+     * is not 5% faster than the best before it, at most {@link #WARM_UP_RUNS}): seven JVMs share
+     * two cores here, and their JIT compilers keep a transfer below its steady rate for several
+     * gigabytes, which long-running nodes never see.
      */
-    private static void warmUp(Runnable step) {
-        long previous = -1;
-        for (int i = 0; i < WARM_UP_RUNS; i++) {
+    private static int warmUp(Runnable step) {
+        long best = Long.MAX_VALUE;
+        int runs = 0;
+        while (runs < WARM_UP_RUNS) {
             long t = System.nanoTime();
             step.run();
+            runs++;
             long took = System.nanoTime() - t;
-            if (previous > 0 && Math.abs(took - previous) < previous / 20) {
-                return;
+            if (runs >= 3 && took > best * 0.95) {
+                break;
             }
-            previous = took;
+            best = Math.min(best, took);
         }
+        return runs;
     }
 
     private static double median(double[] v) {
