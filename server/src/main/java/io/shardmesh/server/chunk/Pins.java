@@ -10,10 +10,13 @@ import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.server.store.ChunkStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -36,6 +39,12 @@ public final class Pins {
     private final Clock clock;
     private final Scheduler blocking;
     private final List<Function<ContentId, Mono<Void>>> listeners = new CopyOnWriteArrayList<>();
+    /**
+     * Files whose first pin here, in the last {@link #ADOPTION_MEMORY}, was a repair pin (clock
+     * millis of it): no put of theirs is in its pin phase here, so repair need not wait one out.
+     */
+    private final Map<ContentId, Long> adopted = new ConcurrentHashMap<>();
+    static final Duration ADOPTION_MEMORY = Duration.ofMinutes(2);
     /** Why new pins and uploads are refused (a drain runs); null while they are taken. */
     private volatile String refusing;
 
@@ -126,7 +135,16 @@ public final class Pins {
         if (chunks.size() > ProtocolLimits.MAX_BATCH_IDS) {
             return Mono.error(tooMany(chunks.size()));
         }
-        return Mono.fromCallable(() -> pinHeld(fileId, owner, chunks, clock.millis()))
+        return Mono.fromCallable(() -> {
+                    long now = clock.millis();
+                    boolean first = pins.firstPinAt(fileId) == 0;
+                    PinResult r = pinHeld(fileId, owner, chunks, now);
+                    adopted.values().removeIf(at -> now - at > ADOPTION_MEMORY.toMillis());
+                    if (first && r.pinned() > 0) {
+                        adopted.put(fileId, now);
+                    }
+                    return r;
+                })
                 .subscribeOn(blocking)
                 .flatMap(r -> r.pinned() == 0 ? Mono.just(r) : changed(fileId).thenReturn(r));
     }
@@ -156,6 +174,12 @@ public final class Pins {
                 .flatMap(files -> Flux.fromIterable(files)
                         .concatMap(f -> release(f, List.of(chunk)))
                         .then(Mono.just(files)));
+    }
+
+    /** True when the first pin of {@code fileId} here was a repair pin, moments ago (not a put's pin phase). */
+    public boolean adoptedByRepair(ContentId fileId) {
+        Long at = adopted.get(fileId);
+        return at != null && clock.millis() - at <= ADOPTION_MEMORY.toMillis();
     }
 
     /** When the first pin under {@code fileId} still here was placed (clock millis); 0 when none. */

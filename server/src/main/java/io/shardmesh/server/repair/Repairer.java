@@ -190,9 +190,10 @@ public final class Repairer {
         // A file first pinned here moments ago may still be in its put's pin phase: the holders
         // pinned so far announce it and the others not yet, which looks like missing shards. (The
         // first pin, not the newest: a holder that just took a repaired shard of a file it has
-        // held for long must not stop watching the file's other stripes.)
-        return pins.firstPinAt(fileId).flatMapMany(at -> clock.millis() - at < MIN_BACKOFF.toMillis() ? Flux.empty()
-                : checkedTasks(fileId, unreachable));
+        // held for long must not stop watching the file's other stripes.) A file this node first
+        // pinned for a repair has no put going on here: a second repair it needs starts at once.
+        return pins.firstPinAt(fileId).flatMapMany(at -> clock.millis() - at < MIN_BACKOFF.toMillis()
+                && !pins.adoptedByRepair(fileId) ? Flux.empty() : checkedTasks(fileId, unreachable));
     }
 
     private Flux<Task> checkedTasks(ContentId fileId, Set<NodeId> unreachable) {

@@ -169,6 +169,28 @@ class ChunkUploadsTest {
         assertThat(store.contains(Chunks.idOf(fresh))).isTrue();
     }
 
+    @Test
+    void aFileFirstPinnedForARepair_isKnownAsAdopted_andAPutPinIsNot() {
+        ChunkStore store = ChunkStore.open(dir, 0);
+        ChunkService chunks = chunks(store);
+        byte[] a = Chunks.random(1000, 8);
+        byte[] b = Chunks.random(1000, 9);
+        upload(chunks, a, "0123456789abcdef0123456789abcdef");
+        upload(chunks, b, "0123456789abcdef0123456789abcdef");
+        NodeKey owner = NodeKey.generate();
+        ContentId repaired = ContentId.random();
+        ContentId put = ContentId.random();
+
+        chunks.pins().pinAuthorized(repaired, owner.id(), List.of(Chunks.idOf(a))).block(Duration.ofSeconds(10));
+        List<ContentId> ids = List.of(Chunks.idOf(b));
+        chunks.pins().pin(put, ids, owner.prove(SignedAction.pin(put, ids), System.currentTimeMillis())).block(Duration.ofSeconds(10));
+        // A repair pin of a file already pinned here by its put does not make it adopted.
+        chunks.pins().pinAuthorized(put, owner.id(), List.of(Chunks.idOf(a))).block(Duration.ofSeconds(10));
+
+        assertThat(chunks.pins().adoptedByRepair(repaired)).isTrue();
+        assertThat(chunks.pins().adoptedByRepair(put)).isFalse();
+    }
+
     private ChunkService chunks(ChunkStore store) {
         db = MetadataDb.open(dir);
         return ChunkService.create(store, db, ChunkConfig.defaults(), Clock.systemUTC(), Schedulers.parallel(),
