@@ -1,24 +1,17 @@
 package io.shardmesh.cli;
 
-import io.grpc.Channel;
-import io.grpc.Server;
-import io.shardmesh.cli.bench.BareGrpc;
 import io.shardmesh.cli.bench.Ceilings;
-import io.shardmesh.cli.bench.NodeProcesses;
-import io.shardmesh.cli.bench.UnaryLoad;
+import io.shardmesh.cli.grpc.BareGrpc;
+import io.shardmesh.cli.grpc.BenchCalls;
+import io.shardmesh.cli.grpc.NodeProcesses;
+import io.shardmesh.cli.grpc.UnaryLoad;
 import io.shardmesh.common.cli.HostPortConverter;
 import io.shardmesh.common.cli.SizeConverter;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.id.ContentId;
-import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.net.HostPort;
-import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.common.transfer.FilePut;
-import io.shardmesh.proto.v1.DhtGrpc;
-import io.shardmesh.proto.v1.FindNodeRequest;
-import io.shardmesh.proto.v1.NodeGrpc;
-import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.server.node.NodeBuilder;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.PrintWriter;
@@ -33,7 +26,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -83,13 +75,10 @@ final class BenchCommand implements Callable<Integer> {
     Integer processes;
 
     @Option(names = "--calls", defaultValue = "20000", description = "Unary calls per method (default: ${DEFAULT-VALUE}).")
-    int calls;
+    int unaryCalls;
 
     @Option(names = "--concurrency", defaultValue = "50", description = "Unary calls in flight (default: ${DEFAULT-VALUE}).")
     int concurrency;
-
-    private static final com.google.protobuf.BytesValue ECHO_REQUEST =
-            com.google.protobuf.BytesValue.newBuilder().setValue(com.google.protobuf.ByteString.copyFrom(new byte[32])).build();
 
     /** One printed row. */
     private record Row(String what, String figure, String against, double ratio) {
@@ -106,7 +95,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--nodes and --processes must be 1..32");
             }
         }
-        if (calls < 1 || concurrency < 1 || concurrency > calls) {
+        if (unaryCalls < 1 || concurrency < 1 || concurrency > unaryCalls) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--calls and --concurrency must be positive, concurrency at most calls");
         }
         int mib = (int) Math.max(1, size / MIB);
@@ -148,31 +137,22 @@ final class BenchCommand implements Callable<Integer> {
             NodeProcesses.Child bare = children.start("bare-server", List.of("bench", "bare-server", "--listen", "127.0.0.1:0"));
 
             try (ClientMesh mesh = ClientMesh.connect(target)) {
-                Channel bareChannel = mesh.channels.get(bare.address().host(), bare.address().port());
-                Channel node = mesh.channels.get(target.host(), target.port());
-                List<String> targets = new ArrayList<>();
-                for (int i = 0; i < 64; i++) {
-                    targets.add(NodeId.random().hex());
-                }
-                AtomicInteger next = new AtomicInteger();
-                java.util.function.Supplier<FindNodeRequest> findNodeRequest = () -> FindNodeRequest.newBuilder()
-                        .setTargetId(targets.get(next.getAndIncrement() & 63)).build();
+                BenchCalls grpcCalls = new BenchCalls(mesh.channels, bare.address(), target, concurrency);
 
                 // A warm-up of every step first, so no figure pays for the JIT of either end.
                 int warmMib = Math.min(mib, 256);
-                BareGrpc.streamRate(bareChannel, (long) warmMib * MIB, ProtocolLimits.CHUNK_FRAME_BYTES, STREAMS);
+                grpcCalls.bareStream((long) warmMib * MIB, STREAMS);
                 // The same bytes each time: one file on the mesh, stored again and again.
                 FilePut.Result warm = put(mesh, warmMib, "bench-warm-up.bin").block(Duration.ofHours(1));
                 int warmPuts = 1 + warmUp(() -> put(mesh, warmMib, "bench-warm-up.bin").block(Duration.ofHours(1)));
                 int warmGets = warmUp(() -> read(mesh.get, warm.fileId()));
                 spec.commandLine().getErr().printf("warmed up with %d puts and %d gets of %d MiB%n", warmPuts, warmGets, warmMib);
                 chunkStream(mesh, warm, warmMib);
-                int warmCalls = calls;
-                UnaryLoad.run(bareChannel, BareGrpc.ECHO, () -> ECHO_REQUEST, concurrency, warmCalls, 20_000);
-                UnaryLoad.run(node, NodeGrpc.getStatusMethod(), StatusRequest::getDefaultInstance, concurrency, warmCalls, 20_000);
-                UnaryLoad.run(node, DhtGrpc.getFindNodeMethod(), findNodeRequest, concurrency, warmCalls, 20_000);
+                grpcCalls.echo(unaryCalls);
+                grpcCalls.status(unaryCalls);
+                grpcCalls.findNode(unaryCalls);
 
-                double bareStream = BareGrpc.streamRate(bareChannel, bytes, ProtocolLimits.CHUNK_FRAME_BYTES, STREAMS);
+                double bareStream = grpcCalls.bareStream(bytes, STREAMS);
                 rows.add(new Row("bare grpc-java stream, 256 KiB frames", mbps(bareStream), "", Double.NaN));
 
                 long t = System.nanoTime();
@@ -194,12 +174,12 @@ final class BenchCommand implements Callable<Integer> {
                     double chunks = chunkStream(mesh, r, mib);
                     rows.add(new Row("GetChunk streams from one node", mbps(chunks), "bare stream", chunks / bareStream));
 
-                    UnaryLoad.Result echo = unary(bareChannel, BareGrpc.ECHO, () -> ECHO_REQUEST);
-                    rows.add(new Row("unary: bare grpc-java echo", calls(echo), "", Double.NaN));
-                    UnaryLoad.Result status = unary(node, NodeGrpc.getStatusMethod(), StatusRequest::getDefaultInstance);
-                    rows.add(new Row("unary: Node.Status", calls(status), "bare echo", status.callsPerSecond() / echo.callsPerSecond()));
-                    UnaryLoad.Result findNode = unary(node, DhtGrpc.getFindNodeMethod(), findNodeRequest);
-                    rows.add(new Row("unary: Dht.FindNode", calls(findNode), "bare echo", findNode.callsPerSecond() / echo.callsPerSecond()));
+                    UnaryLoad.Result echo = grpcCalls.echo(unaryCalls);
+                    rows.add(new Row("unary: bare grpc-java echo", callsFigure(echo), "", Double.NaN));
+                    UnaryLoad.Result status = grpcCalls.status(unaryCalls);
+                    rows.add(new Row("unary: Node.Status", callsFigure(status), "bare echo", status.callsPerSecond() / echo.callsPerSecond()));
+                    UnaryLoad.Result findNode = grpcCalls.findNode(unaryCalls);
+                    rows.add(new Row("unary: Dht.FindNode", callsFigure(findNode), "bare echo", findNode.callsPerSecond() / echo.callsPerSecond()));
 
                     if (meshProcesses.size() >= 6) {
                         // Two holders down (never the node the client came in through): every
@@ -224,7 +204,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             out.printf(Locale.ROOT, "shardmesh bench: %d MiB on %s; client in this JVM; %d unary calls, %d in flight%n",
-                    mib, where, calls, concurrency);
+                    mib, where, unaryCalls, concurrency);
             out.printf(Locale.ROOT, "%-46s %24s   %-22s %6s%n", "what", "figure", "ceiling (same run)", "ratio");
             for (Row row : rows) {
                 out.printf(Locale.ROOT, "%-46s %24s   %-22s %6s%n", row.what(), row.figure(), row.against(),
@@ -271,16 +251,13 @@ final class BenchCommand implements Callable<Integer> {
         return Ceilings.mbps(got, System.nanoTime() - t);
     }
 
-    private <Q, R> UnaryLoad.Result unary(Channel channel, io.grpc.MethodDescriptor<Q, R> method, java.util.function.Supplier<Q> request)
-            throws InterruptedException {
-        return UnaryLoad.run(channel, method, request, concurrency, calls, 20_000);
-    }
-
     /**
      * Repeats {@code step} until it stops getting faster (at least three runs; then until a run
      * is not 5% faster than the best before it, at most {@link #WARM_UP_RUNS}): seven JVMs share
      * two cores here, and their JIT compilers keep a transfer below its steady rate for several
      * gigabytes, which long-running nodes never see.
+     *
+     * @return the runs made
      */
     private static int warmUp(Runnable step) {
         long best = Long.MAX_VALUE;
@@ -308,7 +285,7 @@ final class BenchCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%,.0f MB/s", v);
     }
 
-    private static String calls(UnaryLoad.Result r) {
+    private static String callsFigure(UnaryLoad.Result r) {
         return String.format(Locale.ROOT, "%,.0f calls/s p50 %.1f p99 %.1f ms%s", r.callsPerSecond(), r.p50Millis(), r.p99Millis(),
                 r.errors() == 0 ? "" : " (" + r.errors() + " errors: " + r.firstError() + ")");
     }
@@ -321,10 +298,10 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Server server = BareGrpc.serve(listen);
-            System.out.printf("bare grpc-java server listening on %s:%d%n", listen.host(), server.getPort());
-            System.out.flush();
-            server.awaitTermination();
+            BareGrpc.run(listen, port -> {
+                System.out.printf("bare grpc-java server listening on %s:%d%n", listen.host(), port);
+                System.out.flush();
+            });
             return ExitCodes.OK;
         }
     }

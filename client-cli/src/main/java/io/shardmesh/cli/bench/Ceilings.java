@@ -73,7 +73,7 @@ public final class Ceilings {
         return mbps;
     }
 
-    static byte[] random(int n) {
+    public static byte[] random(int n) {
         byte[] b = new byte[n];
         new Random(n).nextBytes(b);
         return b;

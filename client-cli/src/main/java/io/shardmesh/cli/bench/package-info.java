@@ -1,7 +1,6 @@
 /**
- * What {@code shardmesh bench} measures besides the mesh itself: this machine's ceilings
- * (hashing, coding, fsync'd writes, a bare grpc-java server), a unary load generator, and node
- * processes to measure. Every figure is taken in the same run as the mesh's, so a ratio
- * compares like with like on a shared machine.
+ * This machine's ceilings for {@code shardmesh bench}: hashing, coding and fsync'd writes, one
+ * core each, taken in the same run as the mesh's figures so a ratio compares like with like on
+ * a shared machine. The bench's gRPC pieces are in {@code io.shardmesh.cli.grpc}.
  */
 package io.shardmesh.cli.bench;

@@ -1,4 +1,4 @@
-package io.shardmesh.cli.bench;
+package io.shardmesh.cli.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.shardmesh.cli.bench;
+package io.shardmesh.cli.grpc;
 
 import io.grpc.CallOptions;
 import io.grpc.InsecureServerCredentials;
@@ -11,6 +11,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.shardmesh.cli.bench.Ceilings;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.protocol.ProtocolLimits;
 import com.google.protobuf.ByteString;
@@ -47,6 +48,13 @@ public final class BareGrpc {
             .setResponseMarshaller(ProtoUtils.marshaller(BytesValue.getDefaultInstance())).build();
 
     private BareGrpc() {
+    }
+
+    /** Serves on {@code listen} (port 0: the OS picks) until the process ends; {@code started} is told the port. */
+    public static void run(HostPort listen, java.util.function.IntConsumer started) throws IOException, InterruptedException {
+        Server server = serve(listen);
+        started.accept(server.getPort());
+        server.awaitTermination();
     }
 
     /** Starts the server on {@code listen} (port 0: the OS picks). */

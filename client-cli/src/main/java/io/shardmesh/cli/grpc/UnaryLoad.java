@@ -1,4 +1,4 @@
-package io.shardmesh.cli.bench;
+package io.shardmesh.cli.grpc;
 
 import io.grpc.CallOptions;
 import io.grpc.Channel;
