@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.server.meta.CountMemo;
 import io.shardmesh.server.meta.MetadataDb;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,6 +19,7 @@ import java.util.Set;
 final class PinStore {
 
     private final MetadataDb db;
+    private final CountMemo files = new CountMemo();
 
     PinStore(MetadataDb db) {
         this.db = requireNonNull(db, "db");
@@ -25,6 +27,14 @@ final class PinStore {
 
     /** Records that {@code owner} pinned {@code chunks} as part of {@code fileId}. */
     void add(ContentId fileId, NodeId owner, Collection<ContentId> chunks, long nowUnixMs) {
+        try {
+            addPins(fileId, owner, chunks, nowUnixMs);
+        } finally {
+            files.written();
+        }
+    }
+
+    private void addPins(ContentId fileId, NodeId owner, Collection<ContentId> chunks, long nowUnixMs) {
         db.inTransaction("add pins", c -> {
             try (PreparedStatement p = c.prepareStatement(
                     "INSERT OR IGNORE INTO pins(file_id, chunk_id, owner_id, pinned_at) VALUES (?, ?, ?, ?)")) {
@@ -48,6 +58,14 @@ final class PinStore {
      * @return how many pins were removed
      */
     int remove(ContentId fileId, NodeId owner, Collection<ContentId> chunks) {
+        try {
+            return removePins(fileId, owner, chunks);
+        } finally {
+            files.written();
+        }
+    }
+
+    private int removePins(ContentId fileId, NodeId owner, Collection<ContentId> chunks) {
         return db.inTransaction("remove pins", c -> {
             if (chunks.isEmpty()) {
                 try (PreparedStatement p = c.prepareStatement("DELETE FROM pins WHERE file_id = ? AND owner_id = ?")) {
@@ -75,6 +93,14 @@ final class PinStore {
      * of them (they moved, are surplus, were deleted, or went bad).
      */
     int removeAllOwners(ContentId fileId, Collection<ContentId> chunks) {
+        try {
+            return dropPins(fileId, chunks);
+        } finally {
+            files.written();
+        }
+    }
+
+    private int dropPins(ContentId fileId, Collection<ContentId> chunks) {
         return db.inTransaction("drop pins", c -> {
             int removed = 0;
             try (PreparedStatement p = c.prepareStatement("DELETE FROM pins WHERE file_id = ? AND chunk_id = ?")) {
@@ -171,13 +197,13 @@ final class PinStore {
         });
     }
 
-    /** How many distinct files have pins here. */
+    /** How many distinct files have pins here (counted again only after a pin changed). */
     long fileCount() {
-        return db.withConnection("count pinned files", c -> {
+        return files.get(() -> db.withConnection("count pinned files", c -> {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(DISTINCT file_id) FROM pins")) {
                 return rs.next() ? rs.getLong(1) : 0L;
             }
-        });
+        }));
     }
 
     /** The chunk ids pinned under {@code fileId}, by any owner. */

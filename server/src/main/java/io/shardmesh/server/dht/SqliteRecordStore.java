@@ -7,6 +7,7 @@ import io.shardmesh.common.dht.RecordKind;
 import io.shardmesh.common.dht.RecordStore;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.server.meta.CountMemo;
 import io.shardmesh.server.meta.MetadataDb;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,6 +24,7 @@ final class SqliteRecordStore implements RecordStore {
     static final int MAX_READ_BYTES = 900 * 1024;
 
     private final MetadataDb db;
+    private final CountMemo records = new CountMemo();
 
     SqliteRecordStore(MetadataDb db) {
         this.db = db;
@@ -30,6 +32,14 @@ final class SqliteRecordStore implements RecordStore {
 
     @Override
     public boolean put(DhtRecord record, long nowUnixMs, KademliaConfig limits) {
+        try {
+            return store(record, nowUnixMs, limits);
+        } finally {
+            records.written();
+        }
+    }
+
+    private boolean store(DhtRecord record, long nowUnixMs, KademliaConfig limits) {
         return db.inTransaction("store a DHT record", c -> {
             try (PreparedStatement p = c.prepareStatement(
                     "SELECT published_at FROM records WHERE key = ? AND kind = ? AND publisher_id = ?")) {
@@ -113,20 +123,24 @@ final class SqliteRecordStore implements RecordStore {
 
     @Override
     public int expire(long nowUnixMs) {
-        return db.inTransaction("expire DHT records", c -> {
-            try (PreparedStatement p = c.prepareStatement("DELETE FROM records WHERE expires_at <= ?")) {
-                p.setLong(1, nowUnixMs);
-                return p.executeUpdate();
-            }
-        });
+        try {
+            return db.inTransaction("expire DHT records", c -> {
+                try (PreparedStatement p = c.prepareStatement("DELETE FROM records WHERE expires_at <= ?")) {
+                    p.setLong(1, nowUnixMs);
+                    return p.executeUpdate();
+                }
+            });
+        } finally {
+            records.written();
+        }
     }
 
     @Override
     public long count() {
-        return db.withConnection("count DHT records", c -> {
+        return records.get(() -> db.withConnection("count DHT records", c -> {
             try (ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM records")) {
                 return rs.next() ? rs.getLong(1) : 0L;
             }
-        });
+        }));
     }
 }
