@@ -77,7 +77,11 @@ class FullNodeIT {
         for (StripeShares stripe : stat.getStripesList()) {
             var holders = stripe.getShardsList().stream().map(ShardShares::getHoldersList).map(h -> h.get(0).getNodeId()).toList();
             assertThat(new HashSet<>(holders)).hasSize(K + M);
-            assertThat(holders).doesNotContain(full.get(0).nodeId());
+            // The last stripe holds 7 bytes (2-byte shards), which fit the full node's 16 KiB and
+            // may land there when its upload runs before the full node refused anything.
+            if (stripe.getIndex() < 3) {
+                assertThat(holders).as("stripe %d of 64 KiB shards", stripe.getIndex()).doesNotContain(full.get(0).nodeId());
+            }
         }
         assertThat(FileCalls.get(mesh.node(1).channel(), put.getFileId()).bytes()).isEqualTo(data);
         System.out.printf("DURABLE a put refused for quota (5 nodes with room for 6 shards) kept nothing; with 6,"
