@@ -30,6 +30,9 @@ public final class NodeProcesses implements AutoCloseable {
 
     private static final Pattern LISTENING = Pattern.compile(" listening on ([0-9.]+):(\\d+)");
     private static final long START_SECONDS = 60;
+    /** JVM flags of this process that a child must not copy: they write files of their own. */
+    private static final Pattern OWN_OUTPUT = Pattern.compile(
+            "^-Xlog|^-XX:[+-]?(StartFlightRecording|FlightRecorderOptions|ArchiveClassesAtExit|HeapDumpPath|ErrorFile|LogFile)");
 
     /** One child: its process and the address it listens on. */
     public record Child(Process process, HostPort address) {
@@ -68,9 +71,12 @@ public final class NodeProcesses implements AutoCloseable {
     public Child start(String name, List<String> args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        // The launcher's JVM flags (heap, collector), so children run as a `shardmesh node` would.
+        // The launcher's JVM flags (heap, collector), so children run as a `shardmesh node` would;
+        // not the ones that name an output file (a recording, a log, an archive), which every
+        // child would then write over.
         java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-X") && !a.startsWith("-Xlog") || a.startsWith("-Dshardmesh.stderr")).forEach(cmd::add);
+                .filter(a -> a.startsWith("-X") && !OWN_OUTPUT.matcher(a).find() || a.startsWith("-Dshardmesh.stderr"))
+                .forEach(cmd::add);
         String opts = System.getenv("SHARDMESH_NODE_JAVA_OPTS");
         if (opts != null && !opts.isBlank()) {
             cmd.addAll(List.of(opts.trim().split("\\s+")));
