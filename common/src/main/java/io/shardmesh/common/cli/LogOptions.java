@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  */
 public final class LogOptions {
 
-    /** The system property logback.xml takes the io.shardmesh level from. */
+    /** The system property the log configuration (LogConfigurator) takes the io.shardmesh level from. */
     public static final String PROPERTY = "shardmesh.log.level";
 
     /** The levels, lowest volume first. */
