@@ -1,5 +1,6 @@
 package io.shardmesh.cli;
 
+import io.shardmesh.cli.grpc.CommandEventLoop;
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.crypto.NodeKeyFile;
 import io.shardmesh.common.dht.Contact;
@@ -47,7 +48,8 @@ final class ClientMesh implements AutoCloseable {
     private static final KademliaConfig DHT = KademliaConfig.defaults();
     private static final Clock CLOCK = Clock.systemUTC();
 
-    final PeerChannels channels = new PeerChannels(PeerChannels.NETWORK);
+    private final CommandEventLoop loop = CommandEventLoop.create(0);
+    final PeerChannels channels = new PeerChannels(loop::open);
     final FilePut put;
     final FileGet get;
     final FileDelete delete;
@@ -127,5 +129,6 @@ final class ClientMesh implements AutoCloseable {
     @Override
     public void close() {
         channels.close();
+        loop.close();
     }
 }

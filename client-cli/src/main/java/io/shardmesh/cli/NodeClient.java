@@ -4,12 +4,11 @@ import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardmesh.cli.grpc.CommandEventLoop;
 import io.shardmesh.common.error.ErrorKind;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.net.HostPort;
-import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.proto.v1.FilesGrpc;
 import io.shardmesh.proto.v1.KvGrpc;
 import io.shardmesh.proto.v1.NodeGrpc;
@@ -36,16 +35,13 @@ final class NodeClient implements AutoCloseable {
     record Stubs(NodeGrpc.NodeBlockingStub node, FilesGrpc.FilesBlockingStub files, KvGrpc.KvBlockingStub kv) {
     }
 
+    private final CommandEventLoop loop = CommandEventLoop.create(1);
     private final ManagedChannel channel;
     private final HostPort address;
 
     NodeClient(HostPort address) {
         this.address = address;
-        this.channel = NettyChannelBuilder.forAddress(address.host(), address.port())
-                .usePlaintext()
-                .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES)
-                .keepAliveTime(ProtocolLimits.KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
-                .build();
+        this.channel = loop.open(address.host(), address.port());
     }
 
     /** One call to the node at {@link #UNARY_DEADLINE}; {@code what} names it in errors ("stat"). */
@@ -112,5 +108,6 @@ final class NodeClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        loop.close();
     }
 }
