@@ -30,9 +30,12 @@ public final class NodeProcesses implements AutoCloseable {
 
     private static final Pattern LISTENING = Pattern.compile(" listening on ([0-9.]+):(\\d+)");
     private static final long START_SECONDS = 60;
-    /** JVM flags of this process that a child must not copy: they write files of their own. */
+    /**
+     * JVM flags of this process that a child must not copy: they write files of their own, or
+     * (the launcher's class-data archive and short-command compiler setting) are for this JVM.
+     */
     private static final Pattern OWN_OUTPUT = Pattern.compile(
-            "^-Xlog|^-XX:[+-]?(StartFlightRecording|FlightRecorderOptions|ArchiveClassesAtExit|HeapDumpPath|ErrorFile|LogFile)");
+            "^-Xlog|^-XX:[+-]?(StartFlightRecording|FlightRecorderOptions|ArchiveClassesAtExit|SharedArchiveFile|TieredStopAtLevel|HeapDumpPath|ErrorFile|LogFile)");
 
     /** One child: its process and the address it listens on. */
     public record Child(Process process, HostPort address) {
