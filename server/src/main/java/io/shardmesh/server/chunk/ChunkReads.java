@@ -163,8 +163,12 @@ public final class ChunkReads {
 
         @Override
         public ByteBuffer read(long position, int length) {
-            // A read-only view: the cached array is shared by every reader and never copied.
-            return ByteBuffer.wrap(bytes, (int) position, length).slice().asReadOnlyBuffer();
+            // A view of the cached array, which every reader shares and nothing copies. Not a
+            // read-only one: protobuf wraps an array-backed buffer as the array and writes it to
+            // gRPC's framer in one piece, a read-only one through a 4 KiB copy loop (JMH
+            // FrameBenchmark, 256 KiB: 19,800 frames/s read-only, 153,000/s from the array). Frames
+            // are only ever read (ChunkFrame says so).
+            return ByteBuffer.wrap(bytes, (int) position, length).slice();
         }
 
         @Override
