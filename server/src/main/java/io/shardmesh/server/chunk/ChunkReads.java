@@ -118,7 +118,8 @@ public final class ChunkReads {
                 return Flux.error(MeshException.outOfRange("offset " + offset + " is past the end of chunk "
                         + id + " (" + size + " bytes)"));
             }
-            long end = length == 0 ? size : Math.min(size, offset + length);
+            // Not offset + length: a length near Long.MAX_VALUE from the wire overflows it (fuzz).
+            long end = length == 0 || length > size - offset ? size : offset + length;
             return Flux.generate(() -> offset, (Long pos, SynchronousSink<ChunkFrame> sink) -> {
                 int n = (int) Math.min(config.frameBytes(), end - pos);
                 sink.next(new ChunkFrame(source.read(pos, n), pos, size));
