@@ -308,7 +308,8 @@ public final class Kademlia {
      * One round of peer gossip: trades a sample of our table with a random peer and adds the
      * contacts it sends that answer a ping.
      *
-     * @return how many new contacts were learnt
+     * @return how many contacts new to this node answered as the ids they were named by (the
+     *     table's size is no measure: other calls add and drop contacts at the same time)
      */
     public Mono<Long> gossip() {
         return Mono.defer(() -> {
@@ -317,10 +318,8 @@ public final class Kademlia {
                 return Mono.just(0L);
             }
             Contact peer = one.get(0);
-            int before = table.size();
             return call(peer, transport.exchangePeers(peer, table.sample(GOSSIP_SAMPLE), config.rpcTimeout()))
                     .flatMap(vetting::verifyAndLearn)
-                    .map(n -> (long) Math.max(0, table.size() - before))
                     .onErrorResume(e -> Mono.just(0L));
         });
     }
