@@ -135,6 +135,9 @@ final class ContactVetting {
     void replaced(Contact stale, Optional<NodeId> answeredAs) {
         if (table.entry(stale.id()).map(e -> e.contact().equals(stale)).orElse(false)) {
             table.remove(stale.id());
+            // Once per contact: it has left the table, so the next call there is not to it.
+            log.info("{} now answers as {}: dropped from the routing table", stale,
+                    answeredAs.map(id -> "node " + id).orElse("something else"));
         }
         verifiedUntil.remove(stale);
         bounded(suspectUntil).put(stale, clock.millis() + SUSPECT_FOR.toMillis());

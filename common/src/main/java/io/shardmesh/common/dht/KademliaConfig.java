@@ -20,14 +20,18 @@ import java.time.Duration;
  * @param maxContactsPerReply contacts a node accepts from one FindNode/FindValue reply
  * @param lookupCacheAge how long a value lookup's records serve reads of the same key (hot Kv
  *     keys, files being read) before a new lookup; zero turns the cache off
+ * @param disjointPaths how many disjoint paths one lookup walks (S/Kademlia): no node is asked
+ *     by two of them, so hostile nodes that answer with each other capture only the paths that
+ *     reach them; each path keeps up to α requests in flight; 1 is plain Kademlia
  */
 public record KademliaConfig(int k, int alpha, Duration rpcTimeout, Duration lookupBudget, Duration recordTtl,
                         Duration republishInterval, Duration bucketRefreshInterval, int maxFailures,
                         int maxValueBytes, int maxChunkIdsPerProvider, int maxRecordsPerPublisher, long maxRecords,
-                        int maxContactsPerReply, Duration lookupCacheAge) {
+                        int maxContactsPerReply, Duration lookupCacheAge, int disjointPaths) {
 
     public static final int DEFAULT_K = 20;
     public static final int DEFAULT_ALPHA = 3;
+    public static final int DEFAULT_DISJOINT_PATHS = 3;
     public static final Duration DEFAULT_RPC_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_LOOKUP_BUDGET = Duration.ofSeconds(30);
     public static final Duration DEFAULT_RECORD_TTL = Duration.ofHours(24);
@@ -49,6 +53,9 @@ public record KademliaConfig(int k, int alpha, Duration rpcTimeout, Duration loo
         }
         if (alpha < 1 || alpha > 16) {
             throw new IllegalArgumentException("alpha must be 1..16, got " + alpha);
+        }
+        if (disjointPaths < 1 || disjointPaths > 16) {
+            throw new IllegalArgumentException("disjoint paths must be 1..16, got " + disjointPaths);
         }
         for (Duration d : new Duration[] {rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval}) {
             if (d.isNegative() || d.isZero()) {
@@ -76,31 +83,37 @@ public record KademliaConfig(int k, int alpha, Duration rpcTimeout, Duration loo
         return new KademliaConfig(DEFAULT_K, DEFAULT_ALPHA, DEFAULT_RPC_TIMEOUT, DEFAULT_LOOKUP_BUDGET, DEFAULT_RECORD_TTL,
                 DEFAULT_REPUBLISH_INTERVAL, DEFAULT_BUCKET_REFRESH_INTERVAL, DEFAULT_MAX_FAILURES,
                 DEFAULT_MAX_VALUE_BYTES, DEFAULT_MAX_CHUNK_IDS_PER_PROVIDER, DEFAULT_MAX_RECORDS_PER_PUBLISHER,
-                DEFAULT_MAX_RECORDS, DEFAULT_K, DEFAULT_LOOKUP_CACHE_AGE);
+                DEFAULT_MAX_RECORDS, DEFAULT_K, DEFAULT_LOOKUP_CACHE_AGE, DEFAULT_DISJOINT_PATHS);
     }
 
     public KademliaConfig withK(int newK) {
         return new KademliaConfig(newK, alpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
-                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, newK, lookupCacheAge);
+                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, newK, lookupCacheAge, disjointPaths);
     }
 
     public KademliaConfig withAlpha(int newAlpha) {
         return new KademliaConfig(k, newAlpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
-                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply, lookupCacheAge);
+                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply, lookupCacheAge, disjointPaths);
     }
 
     public KademliaConfig withTimeouts(Duration rpc, Duration budget) {
         return new KademliaConfig(k, alpha, rpc, budget, recordTtl, republishInterval, bucketRefreshInterval,
-                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply, lookupCacheAge);
+                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply, lookupCacheAge, disjointPaths);
     }
 
     public KademliaConfig withRecordLimits(int valueBytes, int perPublisher, long total) {
         return new KademliaConfig(k, alpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
-                maxFailures, valueBytes, maxChunkIdsPerProvider, perPublisher, total, maxContactsPerReply, lookupCacheAge);
+                maxFailures, valueBytes, maxChunkIdsPerProvider, perPublisher, total, maxContactsPerReply, lookupCacheAge, disjointPaths);
     }
 
     public KademliaConfig withLookupCache(Duration age) {
         return new KademliaConfig(k, alpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
-                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply, age);
+                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply, age, disjointPaths);
+    }
+
+    public KademliaConfig withDisjointPaths(int paths) {
+        return new KademliaConfig(k, alpha, rpcTimeout, lookupBudget, recordTtl, republishInterval, bucketRefreshInterval,
+                maxFailures, maxValueBytes, maxChunkIdsPerProvider, maxRecordsPerPublisher, maxRecords, maxContactsPerReply,
+                lookupCacheAge, paths);
     }
 }

@@ -14,10 +14,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
@@ -35,6 +38,13 @@ import reactor.core.scheduler.Scheduler;
  *
  * <p>A value lookup also collects the records the nodes return; each is verified before it is
  * kept. With {@code stopAtFirst} it ends at the first node that has any.
+ *
+ * <p>A lookup walks {@link KademliaConfig#disjointPaths()} paths at once, as S/Kademlia does:
+ * the seeds are dealt out among them by distance, each path keeps its own shortlist, and a node
+ * one path has asked is never asked by another. Hostile nodes that answer only with each other
+ * then capture the paths that reach them, not the whole lookup: it succeeds when one path stays
+ * honest. The paths' answers are merged (the k closest that responded, the newest record per
+ * publisher); a value lookup with {@code stopAtFirst} ends when any path finds a record.
  */
 public final class Lookup {
 
@@ -58,19 +68,92 @@ public final class Lookup {
     public static Mono<Result> nodes(Key256 target, NodeId self, List<Contact> seeds, DhtTransport transport,
                                      KademliaConfig config, Clock clock, Scheduler timer, ContactListener listener,
                                      Predicate<Contact> suspect) {
-        return Mono.create(sink -> new Run(target, null, Optional.empty(), false, self, seeds, transport, config,
-                clock, timer, listener, suspect, sink).start());
+        return disjoint(target, seeds, config, false, (pathSeeds, claims) -> Mono.create(sink -> new Run(target, null,
+                Optional.empty(), false, self, pathSeeds, transport, config, clock, timer, listener, suspect, claims, sink).start()));
     }
 
     /** Finds the records for {@code key}, walking towards it like {@link #nodes}. */
     public static Mono<Result> value(ContentId key, Optional<RecordKind> kind, boolean stopAtFirst, NodeId self,
                                      List<Contact> seeds, DhtTransport transport, KademliaConfig config, Clock clock,
                                      Scheduler timer, ContactListener listener, Predicate<Contact> suspect) {
-        return Mono.create(sink -> new Run(key, key, kind, stopAtFirst, self, seeds, transport, config, clock,
-                timer, listener, suspect, sink).start());
+        return disjoint(key, seeds, config, stopAtFirst, (pathSeeds, claims) -> Mono.create(sink -> new Run(key, key, kind,
+                stopAtFirst, self, pathSeeds, transport, config, clock, timer, listener, suspect, claims, sink).start()));
     }
 
-    private enum State { WAITING, IN_FLIGHT, RESPONDED, FAILED }
+    /** Which path asked which node: the first to claim a node is the only one to ask it. */
+    private static final class Claims {
+        private final Map<NodeId, Run> asked = new ConcurrentHashMap<>();
+        private final boolean shared;
+
+        Claims(boolean shared) {
+            this.shared = shared;
+        }
+
+        boolean claim(NodeId id, Run path) {
+            if (!shared) {
+                return true;
+            }
+            Run owner = asked.putIfAbsent(id, path);
+            return owner == null || owner == path;
+        }
+    }
+
+    /** Deals the seeds out to the paths (closest to path 0, next to path 1, …) and merges what they find. */
+    private static Mono<Result> disjoint(Key256 target, List<Contact> seeds, KademliaConfig config, boolean stopAtFirst,
+                                         BiFunction<List<Contact>, Claims, Mono<Result>> path) {
+        TreeMap<NodeId, Contact> byDistance = new TreeMap<>(Key256.closestTo(target));
+        seeds.forEach(c -> byDistance.putIfAbsent(c.id(), c));
+        List<Contact> sorted = new ArrayList<>(byDistance.values());
+        int paths = Math.max(1, Math.min(config.disjointPaths(), sorted.size()));
+        if (paths == 1) {
+            return path.apply(sorted, new Claims(false));
+        }
+        List<List<Contact>> dealt = new ArrayList<>();
+        for (int i = 0; i < paths; i++) {
+            dealt.add(new ArrayList<>());
+        }
+        for (int i = 0; i < sorted.size(); i++) {
+            dealt.get(i % paths).add(sorted.get(i));
+        }
+        Claims claims = new Claims(true);
+        Flux<Result> results = Flux.fromIterable(dealt)
+                .flatMap(d -> path.apply(d, claims), paths);
+        if (stopAtFirst) {
+            results = results.takeUntil(r -> !r.records().isEmpty());
+        }
+        return results.collectList().map(rs -> merge(target, config.k(), rs));
+    }
+
+    private static Result merge(Key256 target, int k, List<Result> paths) {
+        TreeMap<NodeId, Contact> closest = new TreeMap<>(Key256.closestTo(target));
+        Map<String, DhtRecord> records = new HashMap<>();
+        int rpcs = 0;
+        int hops = 0;
+        boolean complete = true;
+        boolean found = false;
+        for (Result r : paths) {
+            r.closest().forEach(c -> closest.putIfAbsent(c.id(), c));
+            r.records().forEach(rec -> keepNewest(records, rec));
+            rpcs += r.rpcs();
+            hops = Math.max(hops, r.hops());
+            complete &= r.complete();
+            found |= !r.records().isEmpty();
+        }
+        List<Contact> best = closest.values().stream().limit(k).toList();
+        return new Result(best, new ArrayList<>(records.values()), rpcs, hops, complete || found);
+    }
+
+    /** Keeps one record per kind and publisher: the newest. */
+    private static void keepNewest(Map<String, DhtRecord> records, DhtRecord r) {
+        String slot = r.kind() + "/" + r.publisherId();
+        DhtRecord held = records.get(slot);
+        if (held == null || held.publishedAtUnixMs() < r.publishedAtUnixMs()) {
+            records.put(slot, r);
+        }
+    }
+
+    /** {@code TAKEN}: another path asked that node first; this one leaves it out, as if it had failed. */
+    private enum State { WAITING, IN_FLIGHT, RESPONDED, FAILED, TAKEN }
 
     private static final class Candidate {
         final Contact contact;
@@ -95,6 +178,7 @@ public final class Lookup {
         private final Scheduler timer;
         private final ContactListener listener;
         private final Predicate<Contact> suspect;
+        private final Claims claims;
         private final MonoSink<Result> sink;
         private final TreeMap<NodeId, Candidate> shortlist;
         private final Map<String, DhtRecord> records = new HashMap<>();
@@ -109,7 +193,7 @@ public final class Lookup {
 
         Run(Key256 target, ContentId valueKey, Optional<RecordKind> kind, boolean stopAtFirst, NodeId self,
             List<Contact> seeds, DhtTransport transport, KademliaConfig config, Clock clock, Scheduler timer,
-            ContactListener listener, Predicate<Contact> suspect, MonoSink<Result> sink) {
+            ContactListener listener, Predicate<Contact> suspect, Claims claims, MonoSink<Result> sink) {
             this.target = target;
             this.valueKey = valueKey;
             this.kind = kind;
@@ -121,6 +205,7 @@ public final class Lookup {
             this.timer = timer;
             this.listener = listener;
             this.suspect = suspect;
+            this.claims = claims;
             this.sink = sink;
             this.shortlist = new TreeMap<>(Key256.closestTo(target));
             this.deadlineMillis = clock.millis() + config.lookupBudget().toMillis();
@@ -151,7 +236,11 @@ public final class Lookup {
                     int seen = 0;
                     boolean allClosestAnswered = true;
                     for (Candidate c : shortlist.values()) {
-                        if (c.state == State.FAILED) {
+                        if (c.state == State.FAILED || c.state == State.TAKEN) {
+                            continue;
+                        }
+                        if (c.state == State.WAITING && running < config.alpha() && !claims.claim(c.contact.id(), this)) {
+                            c.state = State.TAKEN;
                             continue;
                         }
                         if (seen++ >= config.k()) {
@@ -198,7 +287,7 @@ public final class Lookup {
         }
 
         /** Records whose signature this lookup has checked (equal records carry equal signatures). */
-        private final Set<DhtRecord> verified = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final Set<DhtRecord> verified = ConcurrentHashMap.newKeySet();
 
         private void answered(Candidate c, DhtTransport.ValueReply reply, long rttMillis) {
             listener.responded(c.contact, rttMillis);
@@ -226,11 +315,7 @@ public final class Lookup {
                 running--;
                 c.state = State.RESPONDED;
                 for (DhtRecord r : valid) {
-                    String slot = r.kind() + "/" + r.publisherId();
-                    DhtRecord held = records.get(slot);
-                    if (held == null || held.publishedAtUnixMs() < r.publishedAtUnixMs()) {
-                        records.put(slot, r);
-                    }
+                    keepNewest(records, r);
                 }
                 found |= !valid.isEmpty();
                 Set<NodeId> fromThisReply = new LinkedHashSet<>();

@@ -25,7 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class RoutingTable {
 
     /** What {@link #observe} did. */
-    public sealed interface Observed permits Added, Updated, Ignored, BucketFull {
+    public sealed interface Observed permits Added, Updated, Ignored, BucketFull, TooManyFromNetwork {
     }
 
     /** A new contact went into its bucket. */
@@ -44,6 +44,31 @@ public final class RoutingTable {
     public record BucketFull(Contact newcomer, Contact oldest) implements Observed {
     }
 
+    /**
+     * The contact's network ({@link NetworkGroup}: its /24 or /48) already fills its share of the
+     * bucket or of the table: refused, not even kept as a replacement.
+     */
+    public record TooManyFromNetwork(Contact contact, String network) implements Observed {
+    }
+
+    /**
+     * The diversity rule (as kad-dht's peer-diversity filter): at most {@code perBucket}
+     * contacts of one network in a bucket and {@code perTable} in the whole table, so ids minted
+     * by the thousand on one network cannot crowd out the rest (a Sybil or eclipse attack).
+     * Loopback, private and link-local addresses are exempt.
+     */
+    public record Diversity(int perBucket, int perTable) {
+        /** Two per bucket, five per table. */
+        public static final Diversity DEFAULT = new Diversity(2, 5);
+
+        public Diversity {
+            if (perBucket < 1 || perTable < perBucket) {
+                throw new IllegalArgumentException("diversity limits must be positive and per table at least per bucket, got "
+                        + perBucket + " and " + perTable);
+            }
+        }
+    }
+
     /** One entry's state. */
     public record Entry(Contact contact, long firstSeenUnixMs, long lastSeenUnixMs, int failures) {
     }
@@ -57,9 +82,17 @@ public final class RoutingTable {
     private final Bucket[] buckets = new Bucket[Key256.BITS];
     /** Which identity the table holds at each address (entries only, not replacements). */
     private final Map<String, NodeId> byAddress = new HashMap<>();
+    private final Diversity diversity;
+    /** Entries per network group, table-wide (exempt addresses are not counted). */
+    private final Map<String, Integer> perGroup = new HashMap<>();
 
     public RoutingTable(NodeId self, int k) {
+        this(self, k, Diversity.DEFAULT);
+    }
+
+    public RoutingTable(NodeId self, int k, Diversity diversity) {
         this.self = requireNonNull(self, "self");
+        this.diversity = requireNonNull(diversity, "diversity");
         if (k < 1) {
             throw new IllegalArgumentException("k must be positive, got " + k);
         }
@@ -102,10 +135,14 @@ public final class RoutingTable {
             b.entries.put(contact.id(), new Entry(known.contact(), known.firstSeenUnixMs(), nowUnixMs, 0));
             return new Updated(known.contact());
         }
+        Optional<String> group = NetworkGroup.of(contact.host());
+        if (group.isPresent() && !roomFor(b, group.get())) {
+            b.replacements.removeIf(e -> e.contact().id().equals(contact.id()));
+            return new TooManyFromNetwork(contact, group.get());
+        }
         if (b.entries.size() < k) {
             b.replacements.removeIf(e -> e.contact().id().equals(contact.id()));
-            b.entries.put(contact.id(), new Entry(contact, nowUnixMs, nowUnixMs, 0));
-            byAddress.put(contact.address(), contact.id());
+            add(b, new Entry(contact, nowUnixMs, nowUnixMs, 0));
             return new Added(contact);
         }
         b.replacements.removeIf(e -> e.contact().id().equals(contact.id()));
@@ -161,16 +198,35 @@ public final class RoutingTable {
             return b.replacements.removeIf(r -> r.contact().id().equals(id));
         }
         byAddress.remove(gone.contact().address(), id);
+        NetworkGroup.of(gone.contact().host()).ifPresent(g -> perGroup.computeIfPresent(g, (x, n) -> n <= 1 ? null : n - 1));
         Entry promoted = b.replacements.pollLast();
-        while (promoted != null && byAddress.containsKey(promoted.contact().address())) {
-            // Its address has another identity in the table now: it is stale.
+        while (promoted != null && (byAddress.containsKey(promoted.contact().address())
+                || NetworkGroup.of(promoted.contact().host()).map(g -> !roomFor(b, g)).orElse(false))) {
+            // Its address has another identity in the table now (it is stale), or its network
+            // filled up while it waited.
             promoted = b.replacements.pollLast();
         }
         if (promoted != null) {
-            b.entries.put(promoted.contact().id(), promoted);
-            byAddress.put(promoted.contact().address(), promoted.contact().id());
+            add(b, promoted);
         }
         return true;
+    }
+
+    private void add(Bucket b, Entry e) {
+        b.entries.put(e.contact().id(), e);
+        byAddress.put(e.contact().address(), e.contact().id());
+        NetworkGroup.of(e.contact().host()).ifPresent(g -> perGroup.merge(g, 1, Integer::sum));
+    }
+
+    /** Whether one more contact of network {@code group} fits the diversity rule in {@code b} and the table. */
+    private boolean roomFor(Bucket b, String group) {
+        if (perGroup.getOrDefault(group, 0) >= diversity.perTable()) {
+            return false;
+        }
+        long inBucket = b.entries.values().stream()
+                .filter(e -> NetworkGroup.of(e.contact().host()).map(group::equals).orElse(false))
+                .count();
+        return inBucket < diversity.perBucket();
     }
 
     /** Up to {@code n} contacts closest to {@code target}, closest first. */
@@ -184,24 +240,49 @@ public final class RoutingTable {
      * we tell other nodes should not send them to a node we could not reach).
      */
     public synchronized List<Contact> closest(Key256 target, int n, boolean healthyFirst) {
-        List<Entry> all = new ArrayList<>();
-        for (Bucket b : buckets) {
-            all.addAll(b.entries.values());
+        // Only the buckets that can hold the answer are sorted. With i the bucket {@code target}
+        // falls in, every contact of bucket i is nearer the target than any other (their distance
+        // is below 2^i), those of all buckets below i come next (between 2^i and 2^(i+1)), and
+        // each bucket j above i is farther than all before it (at least 2^j). A FindNode answer
+        // thus sorts about one bucket, not the whole table.
+        List<Entry> picked = new ArrayList<>();
+        int i = self.bucketIndex(target);
+        int healthy = 0;
+        if (i >= 0) {
+            healthy += take(buckets[i], picked);
         }
-        all.sort((a, c) -> {
+        if ((healthyFirst ? healthy : picked.size()) < n) {
+            for (int j = i - 1; j >= 0; j--) {
+                healthy += take(buckets[j], picked);
+            }
+        }
+        for (int j = i + 1; j < buckets.length && (healthyFirst ? healthy : picked.size()) < n; j++) {
+            healthy += take(buckets[j], picked);
+        }
+        picked.sort((a, c) -> {
             if (healthyFirst && (a.failures() == 0) != (c.failures() == 0)) {
                 return a.failures() == 0 ? -1 : 1;
             }
             return target.compareDistance(a.contact().id(), c.contact().id());
         });
-        List<Contact> out = new ArrayList<>(Math.min(n, all.size()));
-        for (int i = 0; i < all.size() && out.size() < n; i++) {
-            out.add(all.get(i).contact());
+        List<Contact> out = new ArrayList<>(Math.min(n, picked.size()));
+        for (int j = 0; j < picked.size() && out.size() < n; j++) {
+            out.add(picked.get(j).contact());
         }
         if (healthyFirst) {
             out.sort((a, c) -> target.compareDistance(a.id(), c.id()));
         }
         return out;
+    }
+
+    /** Adds the entries of {@code b} to {@code into}; returns how many of them are healthy. */
+    private static int take(Bucket b, List<Entry> into) {
+        int healthy = 0;
+        for (Entry e : b.entries.values()) {
+            into.add(e);
+            healthy += e.failures() == 0 ? 1 : 0;
+        }
+        return healthy;
     }
 
     /** The entry for {@code id}, if it is in the table. */

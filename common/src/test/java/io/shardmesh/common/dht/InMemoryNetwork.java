@@ -7,6 +7,7 @@ import io.shardmesh.common.net.HostPort;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +30,8 @@ public final class InMemoryNetwork implements DhtNetworkSuite.Network {
     private final Map<String, Kademlia> byAddress = new ConcurrentHashMap<>();
     private final List<DhtNetworkSuite.Member> members = new ArrayList<>();
     private final Set<String> dead = ConcurrentHashMap.newKeySet();
+    private final Map<String, Contact> contacts = new ConcurrentHashMap<>();
+    private final Map<String, Contact> hostile = new ConcurrentHashMap<>();
     private final AtomicInteger nextPort = new AtomicInteger(10_000);
     private final AtomicLong calls = new AtomicLong();
 
@@ -45,9 +48,15 @@ public final class InMemoryNetwork implements DhtNetworkSuite.Network {
 
     @Override
     public DhtNetworkSuite.Member add(List<HostPort> bootstrap) {
+        int port = nextPort.get();
+        return add(bootstrap, "10.0." + (port / 256 % 256) + "." + (port % 256));
+    }
+
+    /** Adds a node with an address on {@code host}. */
+    public Keyed add(List<HostPort> bootstrap, String host) {
         NodeKey key = NodeKey.generate();
         int port = nextPort.getAndIncrement();
-        Contact self = new Contact(key.id(), "10.0." + (port / 256 % 256) + "." + (port % 256), port);
+        Contact self = new Contact(key.id(), host, port);
         Kademlia k = new Kademlia(key, () -> self, config, new Transport(self), new InMemoryRecordStore(),
                 clock, Schedulers.parallel(), Schedulers.immediate(), ContactListener.NONE);
         byAddress.put(self.address(), k);
@@ -78,8 +87,24 @@ public final class InMemoryNetwork implements DhtNetworkSuite.Network {
             }
         };
         members.add(m);
+        contacts.put(self.address(), self);
         k.join(List.of(), bootstrap).block(Duration.ofSeconds(60));
         return m;
+    }
+
+    /**
+     * Turns a member hostile, colluding with the other hostile members: it answers every
+     * FindNode and FindValue with the hostile members closest to the key and nothing else, and
+     * accepts stores but drops them. It still answers pings, so it stays in routing tables.
+     */
+    public void turnHostile(DhtNetworkSuite.Member m) {
+        Contact c = contacts.get(m.address().host() + ":" + m.address().port());
+        hostile.put(c.address(), c);
+    }
+
+    private List<Contact> hostileClosest(Key256 target) {
+        return hostile.values().stream().sorted(Comparator.comparing(Contact::id, Key256.closestTo(target)))
+                .limit(config.k()).toList();
     }
 
     @Override
@@ -130,16 +155,25 @@ public final class InMemoryNetwork implements DhtNetworkSuite.Network {
 
         @Override
         public Mono<List<Contact>> findNode(Contact to, Key256 target, Duration timeout) {
+            if (hostile.containsKey(to.address())) {
+                return reach(to.address()).map(k -> hostileClosest(target));
+            }
             return reach(to.address()).map(k -> k.responder().onFindNode(Optional.of(self), target, 0));
         }
 
         @Override
         public Mono<ValueReply> findValue(Contact to, ContentId key, Optional<RecordKind> kind, Duration timeout) {
+            if (hostile.containsKey(to.address())) {
+                return reach(to.address()).map(k -> new ValueReply(List.of(), hostileClosest(key)));
+            }
             return reach(to.address()).flatMap(k -> k.responder().onFindValue(Optional.of(self), key, kind));
         }
 
         @Override
         public Mono<Boolean> store(Contact to, DhtRecord record, Duration timeout) {
+            if (hostile.containsKey(to.address())) {
+                return reach(to.address()).map(k -> true);
+            }
             return reach(to.address()).flatMap(k -> k.responder().onStore(Optional.of(self), record));
         }
 

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardmesh.common.id.NodeId;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
@@ -117,6 +119,41 @@ class RoutingTableTest {
         assertThat(t.closest(SELF, 1)).containsExactly(near);
         assertThat(t.closest(SELF, 1, true)).containsExactly(far);
         assertThat(t.closest(SELF, 2, true)).containsExactly(near, far);
+    }
+
+    @Test
+    void closest_isTheFirstNOfTheWholeTableSortedByDistance() {
+        Random r = new Random(7);
+        for (int round = 0; round < 50; round++) {
+            NodeId self = NodeId.random();
+            RoutingTable t = new RoutingTable(self, 20);
+            List<Contact> all = new ArrayList<>();
+            // Random ids land in the top buckets; ids near self fill the low ones too.
+            for (int i = 0; i < 400; i++) {
+                NodeId id = i % 2 == 0 ? NodeId.random() : t.randomIdInBucket(r.nextInt(256));
+                Contact c = new Contact(id, "127.0.0.1", 1000 + i);
+                if (t.observe(c, 1) instanceof RoutingTable.Added) {
+                    all.add(c);
+                }
+                if (r.nextInt(5) == 0) {
+                    t.failed(c, 3);
+                }
+            }
+            for (int q = 0; q < 20; q++) {
+                NodeId target = q == 0 ? self : q % 2 == 0 ? NodeId.random() : t.randomIdInBucket(r.nextInt(256));
+                int n = 1 + r.nextInt(30);
+                List<Contact> inTable = all.stream().filter(c -> t.entry(c.id()).isPresent()).toList();
+                List<Contact> byDistance = new ArrayList<>(inTable);
+                byDistance.sort((a, c) -> target.compareDistance(a.id(), c.id()));
+                assertThat(t.closest(target, n)).containsExactlyElementsOf(byDistance.subList(0, Math.min(n, byDistance.size())));
+
+                List<Contact> healthyFirst = new ArrayList<>(byDistance);
+                healthyFirst.sort(Comparator.comparing((Contact c) -> t.entry(c.id()).orElseThrow().failures() != 0));
+                List<Contact> expected = new ArrayList<>(healthyFirst.subList(0, Math.min(n, healthyFirst.size())));
+                expected.sort((a, c) -> target.compareDistance(a.id(), c.id()));
+                assertThat(t.closest(target, n, true)).containsExactlyElementsOf(expected);
+            }
+        }
     }
 
     @Test
