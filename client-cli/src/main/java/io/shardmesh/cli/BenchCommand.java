@@ -7,11 +7,13 @@ import io.shardmesh.cli.grpc.NodeProcesses;
 import io.shardmesh.cli.grpc.UnaryLoad;
 import io.shardmesh.common.cli.HostPortConverter;
 import io.shardmesh.common.cli.SizeConverter;
+import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.common.transfer.FilePut;
+import io.shardmesh.server.grpc.TransportSecurity;
 import io.shardmesh.server.node.NodeBuilder;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.PrintWriter;
@@ -103,7 +105,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         List<ShardmeshNode> local = new ArrayList<>();
         Path dir = Files.createTempDirectory("shardmesh-bench-");
-        try (NodeProcesses children = new NodeProcesses(dir)) {
+        try (NodeProcesses children = new NodeProcesses(dir, global.security())) {
             double sha = Ceilings.sha256(bytes);
             double code = Ceilings.encode(4, 2, bytes);
             double fsync = Ceilings.fsyncedShardWrites(dir.resolve("fsync"), Math.min(bytes, 256L * MIB));
@@ -134,9 +136,15 @@ final class BenchCommand implements Callable<Integer> {
                 target = first;
                 where = nodes + " nodes in this process";
             }
-            NodeProcesses.Child bare = children.start("bare-server", List.of("bench", "bare-server", "--listen", "127.0.0.1:0"));
+            // The ceiling is secured as the nodes are: the figures compare like with like, and the
+            // bench with --plaintext shows what TLS costs.
+            List<String> bareArgs = new ArrayList<>(List.of("bench", "bare-server", "--listen", "127.0.0.1:0"));
+            if (global.plaintext()) {
+                bareArgs.add("--plaintext");
+            }
+            NodeProcesses.Child bare = children.start("bare-server", bareArgs);
 
-            try (ClientMesh mesh = ClientMesh.connect(target)) {
+            try (ClientMesh mesh = ClientMesh.connect(target, global)) {
                 BenchCalls grpcCalls = new BenchCalls(mesh.channels, bare.address(), target, concurrency);
 
                 // A warm-up of every step first, so no figure pays for the JIT of either end.
@@ -296,9 +304,15 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--listen", defaultValue = "127.0.0.1:0", converter = HostPortConverter.class)
         HostPort listen;
 
+        /** Its --plaintext is the bench's own (inherited). */
+        @picocli.CommandLine.ParentCommand
+        BenchCommand bench;
+
         @Override
         public Integer call() throws Exception {
-            BareGrpc.run(listen, port -> {
+            TransportSecurity security = bench.global.plaintext() ? TransportSecurity.plaintext()
+                    : TransportSecurity.tls(NodeKey.generate(), java.time.Clock.systemUTC());
+            BareGrpc.run(listen, security, port -> {
                 System.out.printf("bare grpc-java server listening on %s:%d%n", listen.host(), port);
                 System.out.flush();
             });

@@ -23,6 +23,7 @@ import io.shardmesh.common.transfer.TransferConfig;
 import io.shardmesh.proto.v1.ListPeersRequest;
 import io.shardmesh.proto.v1.PeerStatus;
 import io.shardmesh.proto.v1.StatusRequest;
+import io.shardmesh.server.grpc.TransportSecurity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ final class ClientMesh implements AutoCloseable {
     private static final Clock CLOCK = Clock.systemUTC();
 
     private final CommandEventLoop loop = CommandEventLoop.create(0);
-    final PeerChannels channels = new PeerChannels(loop::open);
+    final PeerChannels channels;
     final FilePut put;
     final FileGet get;
     final FileDelete delete;
@@ -59,8 +60,9 @@ final class ClientMesh implements AutoCloseable {
     private final GrpcDhtTransport transport;
     private final List<Contact> nodes;
 
-    private ClientMesh(NodeKey owner, List<Contact> nodes) {
+    private ClientMesh(NodeKey owner, TransportSecurity security, List<Contact> nodes) {
         this.owner = owner;
+        this.channels = new PeerChannels(loop.channels(security));
         this.nodes = List.copyOf(nodes);
         this.transport = new GrpcDhtTransport(channels, Optional::empty);
         this.mesh = new GrpcMesh(owner, () -> this.nodes, channels, new Directory(), ContactListener.NONE, CLOCK);
@@ -70,9 +72,14 @@ final class ClientMesh implements AutoCloseable {
     }
 
     /** Connects through {@code node}: asks it who it is and which peers it sees alive. */
-    static ClientMesh connect(HostPort node) {
+    static ClientMesh connect(HostPort node, GlobalOptions global) {
+        return connect(node, global.identity(), global.security());
+    }
+
+    /** Connects through {@code node} as {@code owner}, with {@code security}. */
+    static ClientMesh connect(HostPort node, NodeKey owner, TransportSecurity security) {
         List<Contact> nodes = new ArrayList<>();
-        try (NodeClient c = new NodeClient(node)) {
+        try (NodeClient c = new NodeClient(node, security)) {
             nodes.add(Wire.contact(true, c.call("node", s -> s.node().status(StatusRequest.getDefaultInstance())).getSelf(), "self"));
             for (var p : c.call("node", s -> s.node().listPeers(ListPeersRequest.getDefaultInstance())).getPeersList()) {
                 if (p.getStatus() == PeerStatus.PEER_STATUS_ONLINE) {
@@ -80,7 +87,7 @@ final class ClientMesh implements AutoCloseable {
                 }
             }
         }
-        return new ClientMesh(ownerKey(), nodes);
+        return new ClientMesh(owner, security, nodes);
     }
 
     /**

@@ -39,7 +39,7 @@ final class DrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         boolean progress = !global.json && !global.quiet;
         DrainResponse last;
-        try (NodeClient node = new NodeClient(global.node())) {
+        try (NodeClient node = new NodeClient(global.node(), global.security())) {
             last = node.call("drain", DEADLINE, stubs -> {
                 Iterator<DrainResponse> it = stubs.node().drain(DrainRequest.newBuilder().setStop(!keepRunning).build());
                 DrainResponse r = DrainResponse.getDefaultInstance();

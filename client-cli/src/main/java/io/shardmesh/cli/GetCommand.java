@@ -7,6 +7,7 @@ import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.proto.v1.FileEntry;
+import io.shardmesh.server.grpc.TransportSecurity;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -80,12 +81,12 @@ class GetCommand implements Callable<Integer> {
          * the files {@code node} knows ({@code ls}). A name must pick one file: several files
          * of that name is an error listing their ids.
          */
-        static Handle resolve(String text, HostPort node) {
+        static Handle resolve(String text, HostPort node, TransportSecurity security) {
             if (ID_OR_CAPABILITY.matcher(text.trim()).matches()) {
                 return parse(text);
             }
             List<String> ids;
-            try (NodeClient client = new NodeClient(node)) {
+            try (NodeClient client = new NodeClient(node, security)) {
                 ids = LsCommand.list(client, "looking up the name '" + text + "'").stream().filter(f -> f.getName().equals(text))
                         .map(FileEntry::getFileId).distinct().toList();
             }
@@ -103,8 +104,8 @@ class GetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Handle h = Handle.resolve(handle, global.node());
-        try (ClientMesh mesh = ClientMesh.connect(global.node())) {
+        Handle h = Handle.resolve(handle, global.node(), global.security());
+        try (ClientMesh mesh = ClientMesh.connect(global.node(), global)) {
             FileGet.Resolved r = mesh.get.resolve(h.fileId(), h.key()).block(DemoCommand.STEP);
             if ("-".equals(output)) {
                 toStream(mesh, r, h, System.out);

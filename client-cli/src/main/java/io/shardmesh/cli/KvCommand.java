@@ -53,7 +53,7 @@ final class KvCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             KvPutResponse r;
-            try (NodeClient node = new NodeClient(global.node())) {
+            try (NodeClient node = new NodeClient(global.node(), global.security())) {
                 r = node.call("kv put", NodeClient.LOOKUP_DEADLINE, stubs -> stubs.kv().put(KvPutRequest.newBuilder().setKey(key)
                         .setValue(ByteString.copyFrom(value, StandardCharsets.UTF_8)).setTtlSeconds(ttlSeconds).build()));
             }
@@ -81,7 +81,7 @@ final class KvCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             KvGetResponse r;
-            try (NodeClient node = new NodeClient(global.node())) {
+            try (NodeClient node = new NodeClient(global.node(), global.security())) {
                 r = node.call("kv get", NodeClient.LOOKUP_DEADLINE, stubs -> stubs.kv().get(KvGetRequest.newBuilder().setKey(key).build()));
             }
             NodeClient.print(global, spec.commandLine().getOut(), r, out -> {

@@ -61,7 +61,7 @@ final class LsCommand implements Callable<Integer> {
     /** Each file's worst stripe, from a live probe of its holders (Files.Stat at the node). */
     private Map<String, String> health(Collection<String> ids) {
         Map<String, String> out = new HashMap<>();
-        try (NodeClient node = new NodeClient(global.node())) {
+        try (NodeClient node = new NodeClient(global.node(), global.security())) {
             for (String id : ids.stream().limit(MAX_HEALTH_PROBES).toList()) {
                 try {
                     var s = node.call("stat", NodeClient.LOOKUP_DEADLINE, stubs -> stubs.files().stat(
@@ -80,7 +80,7 @@ final class LsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Map<String, FileEntry> files = new LinkedHashMap<>();
         List<HostPort> peers = new ArrayList<>();
-        try (NodeClient node = new NodeClient(global.node())) {
+        try (NodeClient node = new NodeClient(global.node(), global.security())) {
             if (network) {
                 for (var p : node.call("peers", stubs -> stubs.node().listPeers(ListPeersRequest.getDefaultInstance())).getPeersList()) {
                     if (p.getStatus() == PeerStatus.PEER_STATUS_ONLINE) {
@@ -91,7 +91,7 @@ final class LsCommand implements Callable<Integer> {
             list(node, "ls").forEach(f -> files.putIfAbsent(f.getFileId(), f));
         }
         for (HostPort n : peers) {
-            try (NodeClient peer = new NodeClient(n)) {
+            try (NodeClient peer = new NodeClient(n, global.security())) {
                 list(peer, "ls").forEach(f -> files.putIfAbsent(f.getFileId(), f));
             } catch (MeshException e) {
                 spec.commandLine().getErr().printf("warning: %s did not answer (%s)%n", n, e.kind());

@@ -4,6 +4,7 @@ import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException;
 import io.shardmesh.cli.grpc.CommandEventLoop;
 import io.shardmesh.common.error.ErrorKind;
 import io.shardmesh.common.error.MeshException;
@@ -12,8 +13,12 @@ import io.shardmesh.common.net.HostPort;
 import io.shardmesh.proto.v1.FilesGrpc;
 import io.shardmesh.proto.v1.KvGrpc;
 import io.shardmesh.proto.v1.NodeGrpc;
+import io.shardmesh.server.grpc.TransportSecurity;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -38,10 +43,12 @@ final class NodeClient implements AutoCloseable {
     private final CommandEventLoop loop = CommandEventLoop.create(1);
     private final ManagedChannel channel;
     private final HostPort address;
+    private final boolean tls;
 
-    NodeClient(HostPort address) {
+    NodeClient(HostPort address, TransportSecurity security) {
         this.address = address;
-        this.channel = loop.open(address.host(), address.port());
+        this.tls = security.isTls();
+        this.channel = loop.open(security, Optional.empty(), address.host(), address.port());
     }
 
     /** One call to the node at {@link #UNARY_DEADLINE}; {@code what} names it in errors ("stat"). */
@@ -58,7 +65,7 @@ final class NodeClient implements AutoCloseable {
                     FilesGrpc.newBlockingStub(channel).withDeadlineAfter(ms, TimeUnit.MILLISECONDS),
                     KvGrpc.newBlockingStub(channel).withDeadlineAfter(ms, TimeUnit.MILLISECONDS)));
         } catch (StatusRuntimeException e) {
-            throw failed(e, what + " at " + address);
+            throw failed(e, what + " at " + address, tls);
         }
     }
 
@@ -81,11 +88,24 @@ final class NodeClient implements AutoCloseable {
 
     /**
      * A failed call to a node as the CLI reports it: mapped like everywhere else, plus a hint
-     * when the node could not be reached at all (nothing listening, wrong address) or did not
-     * answer in time. Not for failures the node itself reported, nor for peers' failures.
+     * when the node could not be reached at all (nothing listening, wrong address, TLS on one end
+     * and plaintext on the other) or did not answer in time. Not for failures the node itself
+     * reported, nor for peers' failures. {@code tls} is how this CLI connects.
      */
-    static MeshException failed(StatusRuntimeException e, String context) {
+    static MeshException failed(StatusRuntimeException e, String context, boolean tls) {
         MeshException me = StatusMapper.fromThrowable(e, context);
+        if (me.kind() == ErrorKind.UNAVAILABLE && tls && causedBy(e, NotSslRecordException.class)) {
+            return new MeshException(me.kind(), context + ": the node answered in plaintext, not TLS (it runs node"
+                    + " --plaintext); add --plaintext or set SHARDMESH_PLAINTEXT=1 to call it", e);
+        }
+        // A TLS node drops a plaintext connection as it sees it: the caller reads a reset, or
+        // grpc-java's close without a cause, depending on timing.
+        boolean dropped = causedBy(e, IOException.class) && !causedBy(e, ConnectException.class)
+                || "Network closed for unknown reason".equals(e.getStatus().getDescription());
+        if (me.kind() == ErrorKind.UNAVAILABLE && !tls && dropped) {
+            return new MeshException(me.kind(), me.getMessage() + " (this command runs --plaintext: a node with TLS,"
+                    + " the default, drops plaintext connections; is a node running there?)", e);
+        }
         if (me.kind() == ErrorKind.UNAVAILABLE && e.getStatus().getCause() != null) {
             return new MeshException(me.kind(), me.getMessage()
                     + " (is a node running there? start one with 'shardmesh node' or use --node HOST:PORT)", e);
@@ -94,6 +114,16 @@ final class NodeClient implements AutoCloseable {
             return new MeshException(me.kind(), me.getMessage() + " (the node did not answer in time)", e);
         }
         return me;
+    }
+
+    /** Whether {@code e} or one of its causes is a {@code type}. */
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     HostPort address() {

@@ -36,7 +36,7 @@ final class PeersCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ListPeersResponse peers;
-        try (NodeClient node = new NodeClient(global.node())) {
+        try (NodeClient node = new NodeClient(global.node(), global.security())) {
             if (cleanup) {
                 ForgetStalePeersResponse gone = node.call("peers --cleanup", stubs -> stubs.node()
                         .forgetStalePeers(ForgetStalePeersRequest.newBuilder().setOlderThanSeconds(olderThanSeconds).build()));

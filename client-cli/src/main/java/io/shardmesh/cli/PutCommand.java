@@ -94,7 +94,7 @@ final class PutCommand implements Callable<Integer> {
                 sink.error(MeshException.internal("reading " + source + " failed: " + e.getMessage(), e));
             }
         }).subscribeOn(Schedulers.boundedElastic());
-        try (ClientMesh mesh = ClientMesh.connect(global.node()); in) {
+        try (ClientMesh mesh = ClientMesh.connect(global.node(), global); in) {
             FilePut.Result r;
             try (Progress progress = Progress.start("put " + fileName, total, global)) {
                 r = mesh.put.put(options, data, progress::add).block(Duration.ofHours(24));

@@ -31,7 +31,7 @@ final class RmCommand implements Callable<Integer> {
         GetCommand.Handle h = GetCommand.Handle.parse(handle);
         int unpinned;
         int unreachable;
-        try (ClientMesh client = ClientMesh.connect(global.node())) {
+        try (ClientMesh client = ClientMesh.connect(global.node(), global)) {
             FileGet.Resolved r = client.get.resolve(h.fileId(), h.key()).block(DemoCommand.STEP);
             if (r.manifest().ownerId().equals(client.owner.id())) {
                 FileDelete.Deleted d = client.delete.delete(h.fileId(), client.owner.id()).block(DemoCommand.STEP);
@@ -39,7 +39,7 @@ final class RmCommand implements Callable<Integer> {
                 unreachable = d.holdersUnreachable();
             } else {
                 // Not ours: perhaps the node's (put through it); the node decides.
-                try (NodeClient node = new NodeClient(global.node())) {
+                try (NodeClient node = new NodeClient(global.node(), global.security())) {
                     var d = node.call("rm", NodeClient.LOOKUP_DEADLINE,
                             stubs -> stubs.files().delete(DeleteRequest.newBuilder().setFileId(h.fileId().hex()).build()));
                     unpinned = d.getHoldersUnpinned();

@@ -47,7 +47,7 @@ final class StatCommand implements Callable<Integer> {
             req.setKey(handle.substring(colon + 1));
         }
         StatResponse s;
-        try (NodeClient node = new NodeClient(global.node())) {
+        try (NodeClient node = new NodeClient(global.node(), global.security())) {
             s = node.call("stat", NodeClient.LOOKUP_DEADLINE, stubs -> stubs.files().stat(req.build()));
         }
         NodeClient.print(global, spec.commandLine().getOut(), s, out -> {

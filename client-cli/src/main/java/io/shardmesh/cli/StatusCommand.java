@@ -3,6 +3,7 @@ package io.shardmesh.cli;
 import io.shardmesh.common.units.Sizes;
 import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.proto.v1.StatusResponse;
+import io.shardmesh.server.grpc.TransportSecurity;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,7 +26,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         StatusResponse s;
-        try (NodeClient node = new NodeClient(global.node())) {
+        try (NodeClient node = new NodeClient(global.node(), global.security())) {
             s = node.call("status", stubs -> stubs.node().status(StatusRequest.getDefaultInstance()));
         }
         NodeClient.print(global, spec.commandLine().getOut(), s, out -> {
@@ -35,6 +36,11 @@ final class StatusCommand implements Callable<Integer> {
             }
             out.printf("node id      %s%n", s.getSelf().getNodeId());
             out.printf("address      %s:%d (listening on %s)%n", s.getSelf().getHost(), s.getSelf().getPort(), s.getListenAddress());
+            out.printf("transport    %s%n", switch (s.getTransport()) {
+                case TransportSecurity.TLS -> "TLS 1.3, node identities checked both ways";
+                case TransportSecurity.PLAINTEXT -> "PLAINTEXT (node --plaintext): nothing is encrypted or authenticated";
+                default -> s.getTransport().isEmpty() ? "not reported (an older node)" : s.getTransport();
+            });
             out.printf("version      %s%n", s.getVersion());
             out.printf("uptime       %s%n", humanDuration(Duration.ofMillis(s.getUptimeMs())));
             out.printf("stored       %d shards, %s%s%n", s.getStoredChunks(), Sizes.format(s.getStoredBytes()),

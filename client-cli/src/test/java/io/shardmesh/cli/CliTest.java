@@ -7,6 +7,7 @@ import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.proto.v1.StatusResponse;
+import io.shardmesh.server.grpc.NodeTransport;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -133,6 +134,26 @@ class CliTest {
         Run r = run("peers", "--node", node(b));
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("127.0.0.1:" + a.port()).contains("online");
+    }
+
+    /** TLS on one end and plaintext on the other: one line that says which, not a raw TLS error. */
+    @Test
+    void aTransportMismatch_exitsFiveNamingIt() throws Exception {
+        Run plainAtTls = run("status", "--plaintext", "--node", node(a));
+        assertThat(plainAtTls.exit()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(plainAtTls.err().lines().toList()).singleElement().asString()
+                .startsWith("shardmesh status: status at " + node(a) + ": ")
+                .contains("this command runs --plaintext: a node with TLS, the default, drops plaintext connections");
+
+        try (ShardmeshNode p = ShardmeshNode.builder(dir.resolve("p")).listen(new HostPort("127.0.0.1", 0))
+                .transport(NodeTransport.plaintext()).start()) {
+            Run tlsAtPlain = run("status", "--node", node(p));
+            assertThat(tlsAtPlain.exit()).isEqualTo(ExitCodes.UNAVAILABLE);
+            assertThat(tlsAtPlain.err().lines().toList()).singleElement().asString()
+                    .isEqualTo("shardmesh status: status at " + node(p) + ": the node answered in plaintext, not TLS (it runs"
+                            + " node --plaintext); add --plaintext or set SHARDMESH_PLAINTEXT=1 to call it");
+            assertThat(run("status", "--plaintext", "--node", node(p)).exit()).isZero();
+        }
     }
 
     @Test

@@ -1,26 +1,26 @@
 package io.shardmesh.cli.grpc;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.BytesValue;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.CallOptions;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.shardmesh.cli.bench.Ceilings;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.protocol.ProtocolLimits;
-import com.google.protobuf.ByteString;
-import com.google.protobuf.BytesValue;
-import com.google.protobuf.UnsafeByteOperations;
-import io.grpc.protobuf.ProtoUtils;
+import io.shardmesh.server.grpc.TransportSecurity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,14 +51,15 @@ public final class BareGrpc {
     }
 
     /** Serves on {@code listen} (port 0: the OS picks) until the process ends; {@code started} is told the port. */
-    public static void run(HostPort listen, java.util.function.IntConsumer started) throws IOException, InterruptedException {
-        Server server = serve(listen);
+    public static void run(HostPort listen, TransportSecurity security, java.util.function.IntConsumer started)
+            throws IOException, InterruptedException {
+        Server server = serve(listen, security);
         started.accept(server.getPort());
         server.awaitTermination();
     }
 
-    /** Starts the server on {@code listen} (port 0: the OS picks). */
-    public static Server serve(HostPort listen) throws IOException {
+    /** Starts the server on {@code listen} (port 0: the OS picks), secured as a node's port would be. */
+    public static Server serve(HostPort listen, TransportSecurity security) throws IOException {
         byte[] frame = Ceilings.random(ProtocolLimits.MAX_FRAME_BYTES);
         ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
                 .addMethod(ECHO, ServerCalls.asyncUnaryCall((req, out) -> {
@@ -67,7 +68,7 @@ public final class BareGrpc {
                 }))
                 .addMethod(STREAM, ServerCalls.asyncServerStreamingCall((req, out) -> stream(req, frame, out)))
                 .build();
-        return NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()), InsecureServerCredentials.create())
+        return security.server(new InetSocketAddress(listen.host(), listen.port()), Clock.systemUTC())
                 .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES)
                 .addService(service)
                 .build()

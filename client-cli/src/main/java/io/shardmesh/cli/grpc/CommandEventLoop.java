@@ -11,7 +11,9 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.shardmesh.common.grpc.PeerChannels;
-import io.shardmesh.common.protocol.ProtocolLimits;
+import io.shardmesh.common.id.NodeId;
+import io.shardmesh.server.grpc.TransportSecurity;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,17 +44,19 @@ public final class CommandEventLoop implements AutoCloseable {
         return new CommandEventLoop(threads);
     }
 
-    /** A plaintext channel to {@code host:port} on this loop, with the mesh's limits (as {@link PeerChannels#NETWORK}). */
-    public ManagedChannel open(String host, int port) {
-        return NettyChannelBuilder.forAddress(host, port)
+    /**
+     * A channel to {@code host:port} on this loop with {@code security} and the mesh's limits;
+     * a TLS one for {@code expected} accepts only that node.
+     */
+    public ManagedChannel open(TransportSecurity security, Optional<NodeId> expected, String host, int port) {
+        return TransportSecurity.network(security.channel(NettyChannelBuilder.forAddress(host, port)
                 .eventLoopGroup(group)
-                .channelType(channelType)
-                .usePlaintext()
-                .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES)
-                .keepAliveTime(ProtocolLimits.KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
-                .keepAliveTimeout(ProtocolLimits.KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .idleTimeout(5, TimeUnit.MINUTES)
-                .build();
+                .channelType(channelType), expected));
+    }
+
+    /** Channels to peers on this loop, with {@code security}. */
+    public PeerChannels.Factory channels(TransportSecurity security) {
+        return (expected, host, port) -> open(security, expected, host, port);
     }
 
     /** Ends the loop's threads, waiting up to two seconds; close the channels on it first. */

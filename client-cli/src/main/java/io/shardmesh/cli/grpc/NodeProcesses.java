@@ -1,12 +1,12 @@
 package io.shardmesh.cli.grpc;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.proto.v1.ListPeersRequest;
 import io.shardmesh.proto.v1.NodeGrpc;
 import io.shardmesh.proto.v1.PeerStatus;
+import io.shardmesh.server.grpc.TransportSecurity;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -42,11 +43,14 @@ public final class NodeProcesses implements AutoCloseable {
     }
 
     private final Path dir;
+    private final TransportSecurity security;
     private final List<Child> children = new ArrayList<>();
     private final Thread hook = new Thread(this::destroyAll, "bench-children");
 
-    public NodeProcesses(Path dir) {
+    /** @param security how the nodes serve (plaintext starts them with {@code --plaintext}) and how this process calls them */
+    public NodeProcesses(Path dir, TransportSecurity security) {
         this.dir = dir;
+        this.security = security;
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -63,6 +67,9 @@ public final class NodeProcesses implements AutoCloseable {
                     "--data-dir", dir.resolve("n" + i).toString()));
             if (i > 0) {
                 args.addAll(List.of("--bootstrap", nodes.get(0).address().toString()));
+            }
+            if (!security.isTls()) {
+                args.add("--plaintext");
             }
             nodes.add(start("node" + i, args));
         }
@@ -141,8 +148,8 @@ public final class NodeProcesses implements AutoCloseable {
         return null;
     }
 
-    private static void awaitPeers(HostPort first, int peers) throws InterruptedException {
-        ManagedChannel ch = Grpc.newChannelBuilderForAddress(first.host(), first.port(), InsecureChannelCredentials.create()).build();
+    private void awaitPeers(HostPort first, int peers) throws InterruptedException {
+        ManagedChannel ch = security.channel(NettyChannelBuilder.forAddress(first.host(), first.port()), Optional.empty()).build();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_SECONDS);
             long online = 0;

@@ -10,6 +10,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.shardmesh.common.net.HostPort;
+import io.shardmesh.server.grpc.TransportSecurity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class BareGrpcTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = BareGrpc.serve(new HostPort("127.0.0.1", 0));
+        server = BareGrpc.serve(new HostPort("127.0.0.1", 0), TransportSecurity.plaintext());
         channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(), InsecureChannelCredentials.create()).build();
     }
 

@@ -49,7 +49,8 @@ public final class GrpcDhtTransport implements DhtTransport {
 
     /** A stub whose calls fail unless {@code to} is the node that answers. */
     private ReactorDhtGrpc.ReactorDhtStub dht(Contact to, Duration timeout) {
-        return PeerIdentity.expecting(dht(to.host(), to.port(), timeout), to);
+        return PeerIdentity.expecting(ReactorDhtGrpc.newReactorStub(channels.get(to)), to)
+                .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private io.shardmesh.proto.v1.Contact sender() {
@@ -124,7 +125,7 @@ public final class GrpcDhtTransport implements DhtTransport {
             ExchangePeersRequest.Builder b = ExchangePeersRequest.newBuilder();
             sample.forEach(c -> b.addPeers(Wire.contact(c)));
             Optional.ofNullable(sender()).ifPresent(b::setSender);
-            return Detached.call(PeerIdentity.expecting(ReactorNodeGrpc.newReactorStub(channels.get(to.host(), to.port())), to)
+            return Detached.call(PeerIdentity.expecting(ReactorNodeGrpc.newReactorStub(channels.get(to)), to)
                     .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .exchangePeers(b.build()))
                     .map(r -> contacts(r.getPeersList()));

@@ -70,7 +70,7 @@ public final class GrpcMesh implements Mesh {
     }
 
     private ReactorChunksGrpc.ReactorChunksStub chunks(Contact c, Duration deadline) {
-        return PeerIdentity.expecting(StreamFlow.chunkStreams(ReactorChunksGrpc.newReactorStub(channels.get(c.host(), c.port()))), c)
+        return PeerIdentity.expecting(StreamFlow.chunkStreams(ReactorChunksGrpc.newReactorStub(channels.get(c))), c)
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 

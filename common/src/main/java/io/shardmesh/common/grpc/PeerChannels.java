@@ -6,27 +6,36 @@ import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.shardmesh.common.dht.Contact;
+import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.protocol.ProtocolLimits;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One channel per peer address, shared by every call to that peer. Channels go idle by
- * themselves when unused; all are shut down on {@link #close()}.
+ * One channel per peer, shared by every call to it: per node id and address when the caller
+ * knows whom it means to reach (the channel's TLS handshake then accepts only that node), per
+ * address alone for a first contact. Channels go idle by themselves when unused; all are shut
+ * down on {@link #close()}.
  */
 public final class PeerChannels implements AutoCloseable {
 
     /** Makes a channel to an address; the seam tests use to route to in-process servers. */
     @FunctionalInterface
     public interface Factory {
-        ManagedChannel open(String host, int port);
+        /**
+         * @param expected the node meant, when known: a secure channel accepts no one else; empty
+         *     for a first contact, whose id the answer tells
+         */
+        ManagedChannel open(Optional<NodeId> expected, String host, int port);
     }
 
-    /** Plaintext HTTP/2 to {@code host:port} with the mesh's message limits. */
-    public static final Factory NETWORK = (host, port) ->
+    /** Plaintext HTTP/2 to {@code host:port} with the mesh's message limits (a mesh run with {@code --plaintext}). */
+    public static final Factory PLAINTEXT = (expected, host, port) ->
             Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create())
                     .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES)
                     .keepAliveTime(ProtocolLimits.KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
@@ -38,7 +47,7 @@ public final class PeerChannels implements AutoCloseable {
     public static final int MAX_CHANNELS = 1024;
 
     private final Factory factory;
-    /** Access-ordered, under this object's lock: addresses learnt from peers must not pile up channels. */
+    /** Access-ordered, under this object's lock: contacts learnt from peers must not pile up channels. */
     private final Map<String, ManagedChannel> channels = new LinkedHashMap<>(64, 0.75f, true);
     private volatile boolean closed;
 
@@ -46,12 +55,22 @@ public final class PeerChannels implements AutoCloseable {
         this.factory = requireNonNull(factory, "factory");
     }
 
-    /** The channel to {@code host:port}, opened on first use. */
-    public synchronized ManagedChannel get(String host, int port) {
+    /** The channel to whichever node is at {@code host:port} (a first contact), opened on first use. */
+    public ManagedChannel get(String host, int port) {
+        return get(Optional.empty(), host, port);
+    }
+
+    /** The channel to {@code node} at its address, opened on first use. */
+    public ManagedChannel get(Contact node) {
+        return get(Optional.of(node.id()), node.host(), node.port());
+    }
+
+    private synchronized ManagedChannel get(Optional<NodeId> expected, String host, int port) {
         if (closed) {
             throw new IllegalStateException("peer channels are closed");
         }
-        ManagedChannel ch = channels.computeIfAbsent(host + ":" + port, a -> factory.open(host, port));
+        String key = expected.map(NodeId::hex).orElse("*") + "@" + host + ":" + port;
+        ManagedChannel ch = channels.computeIfAbsent(key, a -> factory.open(expected, host, port));
         reconnectNow(ch);
         if (channels.size() > MAX_CHANNELS) {
             var eldest = channels.entrySet().iterator().next();

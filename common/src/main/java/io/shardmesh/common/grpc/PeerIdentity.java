@@ -14,6 +14,7 @@ import io.grpc.Status;
 import io.grpc.stub.AbstractStub;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.tls.NodeTrust;
 import java.util.Optional;
 
 /**
@@ -70,11 +71,18 @@ public final class PeerIdentity {
         }
     }
 
-    /** The {@link WrongPeer} behind {@code error}, if another identity answered the call. */
+    /**
+     * The {@link WrongPeer} behind {@code error}, if another identity answered the call: named in
+     * its answer, or proved in a TLS handshake that was refused for it ({@link NodeTrust.WrongNode}).
+     */
     public static Optional<WrongPeer> wrongPeer(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        int depth = 0;
+        for (Throwable t = error; t != null && depth++ < 32; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof WrongPeer w) {
                 return Optional.of(w);
+            }
+            if (t instanceof NodeTrust.WrongNode w) {
+                return Optional.of(new WrongPeer(w.expected(), Optional.of(w.answered())));
             }
         }
         return Optional.empty();

@@ -91,6 +91,9 @@ public final class StatusMapper {
         if (e instanceof StatusRuntimeException || e instanceof StatusException) {
             Status s = Status.fromThrowable(e);
             String description = s.getDescription() == null ? s.getCode().name() : s.getDescription();
+            // grpc-java's client-side "io exception" goes on with a dump of the Netty pipeline: one line is enough.
+            int newline = description.indexOf('\n');
+            description = newline < 0 ? description : description.substring(0, newline);
             Throwable root = s.getCause();
             while (root != null && root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();

@@ -3,6 +3,7 @@ package io.shardmesh.common.tls;
 import static java.util.Objects.requireNonNull;
 
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.log.RefusalLog;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -22,34 +23,77 @@ public final class NodeTrust extends X509ExtendedTrustManager {
     private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];
 
     private final Optional<NodeId> expected;
+    /** Where a server logs the callers it refuses; empty on the client side, whose caller reports the failure. */
+    private final Optional<RefusalLog> refusals;
 
-    private NodeTrust(Optional<NodeId> expected) {
+    private NodeTrust(Optional<NodeId> expected, Optional<RefusalLog> refusals) {
         this.expected = expected;
+        this.refusals = refusals;
     }
 
     /** Accepts any peer that proves an identity: a node's callers, or a first contact. */
     public static NodeTrust anyNode() {
-        return new NodeTrust(Optional.empty());
+        return new NodeTrust(Optional.empty(), Optional.empty());
+    }
+
+    /** As {@link #anyNode()}, for a server: a caller whose certificate proves no node id is logged to {@code refusals}. */
+    public static NodeTrust callers(RefusalLog refusals) {
+        return new NodeTrust(Optional.empty(), Optional.of(requireNonNull(refusals, "refusals")));
     }
 
     /** Accepts only {@code node}: a call meant for it fails if anyone else answers. */
     public static NodeTrust expecting(NodeId node) {
-        return new NodeTrust(Optional.of(requireNonNull(node, "node")));
+        return new NodeTrust(Optional.of(requireNonNull(node, "node")), Optional.empty());
     }
 
     /** The node id {@code chain} proves, checked against the one expected. */
     NodeId check(X509Certificate[] chain) throws CertificateException {
         NodeId id = NodeCertificate.nodeIdOf(chain);
         if (expected.isPresent() && !expected.get().equals(id)) {
-            throw new CertificateException("the peer is node " + id.hex() + ", not node " + expected.get().hex()
-                    + " that was meant");
+            throw new WrongNode(expected.get(), id);
         }
         return id;
     }
 
+    /**
+     * The refusal of a handshake in which another node than the one meant answered: the address
+     * now hosts {@code answered} (a node rebuilt with a new key, or an impostor that holds its
+     * own key but not the one meant). A caller finds it in the failed call's causes.
+     */
+    public static final class WrongNode extends CertificateException {
+        private static final long serialVersionUID = 1L;
+
+        private final transient NodeId expected;
+        private final transient NodeId answered;
+
+        WrongNode(NodeId expected, NodeId answered) {
+            super("the peer is node " + answered.hex() + ", not node " + expected.hex() + " that was meant");
+            this.expected = expected;
+            this.answered = answered;
+        }
+
+        public NodeId expected() {
+            return expected;
+        }
+
+        public NodeId answered() {
+            return answered;
+        }
+    }
+
+    /** {@link #check}, for a caller's certificate: a refusal is logged. */
+    private void checkCaller(X509Certificate[] chain) throws CertificateException {
+        try {
+            check(chain);
+        } catch (CertificateException e) {
+            refusals.ifPresent(r -> r.refused("certificate", "refused a TLS caller: " + e.getMessage()));
+            throw e;
+        }
+    }
+
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain);
+        checkCaller(chain);
     }
 
     @Override
@@ -59,7 +103,7 @@ public final class NodeTrust extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        check(chain);
+        checkCaller(chain);
     }
 
     @Override
@@ -69,7 +113,7 @@ public final class NodeTrust extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        check(chain);
+        checkCaller(chain);
     }
 
     @Override

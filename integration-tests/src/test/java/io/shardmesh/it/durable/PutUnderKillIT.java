@@ -22,6 +22,7 @@ import io.shardmesh.common.transfer.TransferConfig;
 import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.ProcessCleanup;
 import io.shardmesh.it.harness.ProcessMesh;
+import io.shardmesh.it.harness.Tls;
 import io.shardmesh.proto.v1.FilesGrpc;
 import io.shardmesh.proto.v1.ListRequest;
 import io.shardmesh.proto.v1.StatResponse;
@@ -42,8 +43,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import java.util.function.ToIntFunction;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +66,7 @@ class PutUnderKillIT {
     static final int K = 4;
     static final int M = 2;
     static final int SHARD = 64 << 10;
-    static final int ROUNDS = Integer.getInteger("shardmesh.put.kill.rounds", 50);
+    static final int ROUNDS = Integer.getInteger("shardmesh.put.kill.rounds", 39);
     static final Duration PUT_DEADLINE = Duration.ofSeconds(120);
 
     /** Where in a put the holder dies. */
@@ -92,7 +93,7 @@ class PutUnderKillIT {
         }
         List<Long> putMillis = new ArrayList<>();
         int worstRedundancy = M;
-        try (PeerChannels channels = new PeerChannels(PeerChannels.NETWORK)) {
+        try (PeerChannels channels = new PeerChannels(Tls.CLIENT.channels())) {
             GrpcMesh real = new GrpcMesh(NodeKey.generate(), () -> contacts, channels, NO_DIRECTORY, ContactListener.NONE,
                     Clock.systemUTC());
             for (int round = 1; round <= ROUNDS; round++) {

@@ -1,20 +1,14 @@
 package io.shardmesh.it.harness;
 
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.shardmesh.common.dht.KademliaConfig;
-import io.shardmesh.common.grpc.PeerChannels;
 import io.shardmesh.common.net.HostPort;
-import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.proto.v1.FilesPutResponse;
 import io.shardmesh.proto.v1.StatResponse;
 import io.shardmesh.server.dht.DhtConfig;
 import io.shardmesh.server.grpc.NodeTransport;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,12 +44,9 @@ public final class LoopbackMesh implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 Liar liar = new Liar();
                 mesh.liars.add(liar);
-                NettyServerBuilder sb = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0),
-                        InsecureServerCredentials.create());
-                sb.intercept(liar);
                 mesh.nodes.add(ShardmeshNode.builder(root.resolve("n" + i))
                         .listen(new HostPort("127.0.0.1", 0))
-                        .transport(NodeTransport.of(sb, PeerChannels.NETWORK))
+                        .transport(NodeTransport.network().intercepting(liar))
                         .configure(c -> c.withDht(dht))
                         .configure(c -> c.withShutdownGrace(Duration.ofSeconds(2)))
                         .start());
@@ -130,8 +121,7 @@ public final class LoopbackMesh implements AutoCloseable {
 
     /** A client channel to {@code node} over its socket, closed with the mesh. */
     public synchronized ManagedChannel channel(ShardmeshNode node) {
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext()
-                .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES).build();
+        ManagedChannel ch = Tls.channel("127.0.0.1", node.port());
         clients.add(ch);
         return ch;
     }

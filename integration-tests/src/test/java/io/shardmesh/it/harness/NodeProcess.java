@@ -5,8 +5,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.shardmesh.common.protocol.ProtocolLimits;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -191,12 +189,11 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     /**
-     * A new plaintext channel (its own connection) to the node with the mesh's message limit,
+     * A new TLS channel (its own connection) to the node with the mesh's limits,
      * shut down with the node. Give every call a deadline.
      */
     public synchronized ManagedChannel channel() {
-        ManagedChannel ch = NettyChannelBuilder.forAddress(host, port).usePlaintext()
-                .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES).build();
+        ManagedChannel ch = Tls.channel(host, port);
         channels.add(ch);
         return ch;
     }
@@ -211,7 +208,7 @@ public final class NodeProcess implements AutoCloseable {
         if (!process.isAlive()) {
             return false;
         }
-        ManagedChannel ch = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+        ManagedChannel ch = Tls.channel(host, port);
         try {
             return HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                     .check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING;

@@ -7,10 +7,10 @@ import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.it.harness.FileCalls;
+import io.shardmesh.it.harness.Tls;
 import io.shardmesh.proto.v1.FilesGetRequest;
 import io.shardmesh.proto.v1.FilesGetResponse;
 import io.shardmesh.proto.v1.FilesGrpc;
@@ -49,7 +49,7 @@ class HostileFileReadCrowdIT {
                 .configure(c -> c.withShutdownGrace(Duration.ofSeconds(2))).start()) {
             String fileId = node.files().put(new FilePut.Options("crowd.bin", 1, 0, 256 * 1024, false),
                     Flux.just(ByteBuffer.wrap(data))).block(Duration.ofSeconds(60)).fileId().hex();
-            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
+            ManagedChannel ch = Tls.channel("127.0.0.1", node.port());
             List<ClientCall<FilesGetRequest, FilesGetResponse>> crowd = new ArrayList<>();
             try {
                 // Each reader takes one frame and then reads no more: the 4 MiB cannot fit the

@@ -2,10 +2,9 @@ package io.shardmesh.it.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.dht.Lookup;
@@ -14,6 +13,7 @@ import io.shardmesh.common.id.Key256;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.it.harness.LoopbackMesh;
+import io.shardmesh.it.harness.Tls;
 import io.shardmesh.proto.v1.DhtGrpc;
 import io.shardmesh.proto.v1.FindNodeRequest;
 import io.shardmesh.proto.v1.FindNodeResponse;
@@ -21,7 +21,6 @@ import io.shardmesh.proto.v1.PingRequest;
 import io.shardmesh.proto.v1.PingResponse;
 import io.shardmesh.server.dht.DhtConfig;
 import io.shardmesh.server.node.ShardmeshNode;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,14 +48,15 @@ class HostileFindNodeJunkIT {
 
     @Test
     void lookupThroughAPeerStuffingItsReplies_findsTheRealClosest_andLearnsNoJunk() throws Exception {
-        NodeId liarId = NodeId.random();
+        NodeKey liarKey = NodeKey.generate();
+        NodeId liarId = liarKey.id();
         Server liar = null;
         ShardmeshNode asker = null;
         try (LoopbackMesh mesh = LoopbackMesh.start(dir.resolve("mesh"), 6)) {
             List<Contact> junkSeen = new ArrayList<>();
             int[] liarPort = new int[1];
             ShardmeshNode[] askerRef = new ShardmeshNode[1];
-            liar = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
+            liar = Tls.server(liarKey)
                     .addService(new DhtGrpc.DhtImplBase() {
                         @Override
                         public void ping(PingRequest request, StreamObserver<PingResponse> out) {

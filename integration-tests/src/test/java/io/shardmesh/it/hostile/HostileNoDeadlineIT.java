@@ -8,9 +8,9 @@ import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.it.harness.RawCall;
+import io.shardmesh.it.harness.Tls;
 import io.shardmesh.proto.v1.ChunksGrpc;
 import io.shardmesh.proto.v1.FilesGrpc;
 import io.shardmesh.proto.v1.FilesPutHeader;
@@ -59,7 +59,7 @@ class HostileNoDeadlineIT {
     void start() throws IOException {
         node = ShardmeshNode.builder(dir.resolve("n")).listen(new HostPort("127.0.0.1", 0)).configure(c -> c.withGrpc(c.grpc().withMaxCallDuration(NODE_BOUND)))
                 .configure(c -> c.withShutdownGrace(Duration.ofSeconds(2))).start();
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
+        channel = Tls.channel("127.0.0.1", node.port());
     }
 
     @AfterEach

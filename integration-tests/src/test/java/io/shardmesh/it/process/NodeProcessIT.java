@@ -6,8 +6,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardmesh.it.harness.NodeProcess;
+import io.shardmesh.it.harness.Tls;
 import io.shardmesh.proto.v1.NodeGrpc;
 import io.shardmesh.proto.v1.StatusRequest;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ class NodeProcessIT {
         String firstId;
         try (NodeProcess node = NodeProcess.start(dir.resolve("n1"))) {
             firstId = node.nodeId();
-            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
+            ManagedChannel ch = Tls.channel("127.0.0.1", node.port());
             try {
                 assertThat(HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                         .check(HealthCheckRequest.getDefaultInstance()).getStatus())

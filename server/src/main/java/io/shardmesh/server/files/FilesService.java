@@ -95,17 +95,39 @@ public final class FilesService {
     }
 
     /**
-     * Deletes a file this node owns, asked from this host or with the owner's proof
-     * ({@link FileDelete}); it is no longer listed here. The node's own key signs for callers on
-     * its host (its operator); anyone else must prove they are the owner.
+     * Who asks for a delete, as the transport knows them.
+     *
+     * @param proved the node id the caller's TLS certificate proved (the CLI's client key, a node)
+     * @param secured whether the call came over TLS: then only a proof or {@code proved} counts
+     * @param local whether the caller is on this node's host (or in its process)
      */
-    public Mono<FileDelete.Deleted> delete(ContentId fileId, Optional<OwnerProof> proof, boolean callerIsLocal) {
+    public record Asker(Optional<NodeId> proved, boolean secured, boolean local) {
+        public Asker {
+            requireNonNull(proved, "proved");
+        }
+    }
+
+    /**
+     * Deletes a file for its owner ({@link FileDelete}); it is no longer listed here. The owner is
+     * known by a signature ({@code proof}) or, over TLS, by the key the caller's connection
+     * proved: the CLI's client key for files it stored, this node's own key for files put
+     * through it. A plaintext or in-process transport proves no one, so there a caller on this
+     * node's host (its operator) speaks for the node, as before TLS.
+     */
+    public Mono<FileDelete.Deleted> delete(ContentId fileId, Optional<OwnerProof> proof, Asker asker) {
         return Mono.defer(() -> {
-            if (proof.isEmpty() && !callerIsLocal) {
+            NodeId requester;
+            if (proof.isPresent()) {
+                requester = proof.get().verify(SignedAction.delete(fileId), clock.millis());
+            } else if (asker.proved().isPresent()) {
+                requester = asker.proved().get();
+            } else if (!asker.secured() && asker.local()) {
+                requester = self;
+            } else {
                 throw MeshException.permissionDenied("deleting " + fileId + " needs the owner's signature (DeleteRequest.owner)"
-                        + " or a call from this node's own host");
+                        + (asker.secured() ? " or a TLS connection with the owner's key (the CLI: shardmesh rm; this node's"
+                                + " files: shardmesh --key <data dir>/node.key rm)" : " or a call from this node's own host"));
             }
-            NodeId requester = proof.map(p -> p.verify(SignedAction.delete(fileId), clock.millis())).orElse(self);
             return delete.delete(fileId, requester)
                     .flatMap(d -> Mono.fromCallable(() -> {
                         index.markDeleted(fileId, clock.millis());

@@ -34,21 +34,37 @@ public final class DhtGrpcService extends ReactorDhtGrpc.DhtImplBase {
         this.kademlia = requireNonNull(kademlia, "kademlia");
     }
 
-    static Optional<Contact> sender(boolean present, io.shardmesh.proto.v1.Contact c) {
-        return present ? Optional.of(Wire.contact(true, c, "sender")) : Optional.empty();
+    /**
+     * The request's {@code sender}, as the routing table may learn it. Over TLS it must be the
+     * node the connection proved: a request that names another (or comes without a
+     * certificate) is still answered, but its sender is dropped, so no one enters a routing
+     * table under an id they do not hold. A plaintext mesh has only the ping back to the claimed
+     * address to go by ({@code ContactVetting}).
+     */
+    static Optional<Contact> sender(Caller.Info caller, boolean present, io.shardmesh.proto.v1.Contact c) {
+        if (!present) {
+            return Optional.empty();
+        }
+        Contact claimed = Wire.contact(true, c, "sender");
+        if (caller.secured() && !caller.node().equals(Optional.of(claimed.id()))) {
+            return Optional.empty();
+        }
+        return Optional.of(claimed);
     }
 
     @Override
     public Mono<PingResponse> ping(PingRequest request) {
-        return Mono.fromSupplier(() -> kademlia.onPing(sender(request.hasSender(), request.getSender())))
+        Caller.Info caller = Caller.current();
+        return Mono.fromSupplier(() -> kademlia.onPing(sender(caller, request.hasSender(), request.getSender())))
                 .map(self -> PingResponse.newBuilder().setResponder(Wire.contact(self)).build());
     }
 
     @Override
     public Mono<FindNodeResponse> findNode(FindNodeRequest request) {
+        Caller.Info caller = Caller.current();
         return Mono.fromSupplier(() -> {
             var target = Wire.nodeId(request.getTargetId(), "target_id");
-            var found = kademlia.onFindNode(sender(request.hasSender(), request.getSender()), target, request.getLimit());
+            var found = kademlia.onFindNode(sender(caller, request.hasSender(), request.getSender()), target, request.getLimit());
             FindNodeResponse.Builder b = FindNodeResponse.newBuilder().setResponder(Wire.contact(kademlia.self()));
             found.forEach(c -> b.addContacts(Wire.contact(c)));
             return b.build();
@@ -57,8 +73,9 @@ public final class DhtGrpcService extends ReactorDhtGrpc.DhtImplBase {
 
     @Override
     public Mono<FindValueResponse> findValue(FindValueRequest request) {
+        Caller.Info caller = Caller.current();
         return Mono.defer(() -> kademlia.onFindValue(
-                        sender(request.hasSender(), request.getSender()),
+                        sender(caller, request.hasSender(), request.getSender()),
                         Wire.contentId(request.getKey(), "key"),
                         RecordCodec.fromProto(request.getKindValue(), "kind")))
                 .map(reply -> {
@@ -80,12 +97,13 @@ public final class DhtGrpcService extends ReactorDhtGrpc.DhtImplBase {
 
     @Override
     public Mono<StoreResponse> store(StoreRequest request) {
+        Caller.Info caller = Caller.current();
         return Mono.defer(() -> {
             if (!request.hasRecord()) {
                 throw MeshException.invalidArgument("record is required");
             }
             DhtRecord record = RecordCodec.fromProto(request.getRecord(), "record");
-            return kademlia.onStore(sender(request.hasSender(), request.getSender()), record);
+            return kademlia.onStore(sender(caller, request.hasSender(), request.getSender()), record);
         }).map(stored -> StoreResponse.newBuilder().setStored(stored).build());
     }
 

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.CallOptions;
 import io.shardmesh.common.crypto.StripeCipher;
-import io.shardmesh.common.dht.Contact;
 import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.grpc.StreamFlow;
@@ -174,10 +173,11 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
 
     @Override
     public Mono<DeleteResponse> delete(DeleteRequest request) {
-        boolean local = CallerAddress.isLocal();
+        Caller.Info caller = Caller.current();
+        FilesService.Asker asker = new FilesService.Asker(caller.node(), caller.secured(), Caller.isLocal());
         return Mono.defer(() -> files.delete(Wire.contentId(request.getFileId(), "file_id"),
                         request.hasOwner() ? Optional.of(Wire.ownerProof(true, request.getOwner(), "owner")) : Optional.empty(),
-                        local))
+                        asker))
                 .map(d -> DeleteResponse.newBuilder().setHoldersUnpinned(d.holdersUnpinned())
                         .setHoldersUnreachable(d.holdersUnreachable()).build());
     }

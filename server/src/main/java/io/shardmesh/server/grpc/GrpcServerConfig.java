@@ -7,6 +7,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.proto.v1.ChunksGrpc;
 import io.shardmesh.proto.v1.FilesGrpc;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -28,10 +29,41 @@ import java.util.concurrent.TimeUnit;
  * @param maxConnectionAge connections are recycled now and then ...
  * @param maxConnectionAgeGrace ... with a long grace, so transfers in flight finish
  * @param handshakeTimeout a connection must finish its handshake within this
+ * @param peerRates what one caller may ask of the node ({@link PeerLimits})
  */
 public record GrpcServerConfig(Duration maxCallDuration, int maxChunkStreams, int maxFileReads, int maxCallsPerConnection,
                                Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
-                               Duration handshakeTimeout) {
+                               Duration handshakeTimeout, PeerRates peerRates) {
+
+    /**
+     * Token-bucket rates per caller (its verified node id, else its IP address), each with
+     * {@code burst} worth saved up. Far above what an honest node or client asks (a node
+     * stores a few records a minute, a lookup asks each peer once, a reader fetches at disk
+     * speed), so they bind only a peer that floods.
+     *
+     * @param storesPerSecond Dht.Store calls
+     * @param lookupsPerSecond Dht.FindNode and Dht.FindValue calls
+     * @param chunkBytesPerSecond bytes of Chunks.GetChunk served
+     */
+    public record PeerRates(double storesPerSecond, double lookupsPerSecond, long chunkBytesPerSecond, Duration burst) {
+        public static final double DEFAULT_STORES_PER_SECOND = 200;
+        public static final double DEFAULT_LOOKUPS_PER_SECOND = 2_000;
+        public static final long DEFAULT_CHUNK_BYTES_PER_SECOND = 1_000_000_000L;
+        public static final Duration DEFAULT_BURST = Duration.ofSeconds(10);
+
+        public PeerRates {
+            requireNonNull(burst, "burst");
+            if (!(storesPerSecond > 0) || !(lookupsPerSecond > 0) || chunkBytesPerSecond < 1 || burst.toMillis() < 1000) {
+                throw new IllegalArgumentException("peer rates must be positive and the burst at least a second, got "
+                        + storesPerSecond + ", " + lookupsPerSecond + ", " + chunkBytesPerSecond + ", " + burst);
+            }
+        }
+
+        public static PeerRates defaults() {
+            return new PeerRates(DEFAULT_STORES_PER_SECOND, DEFAULT_LOOKUPS_PER_SECOND, DEFAULT_CHUNK_BYTES_PER_SECOND,
+                    DEFAULT_BURST);
+        }
+    }
 
     public static final Duration DEFAULT_MAX_CALL_DURATION = Duration.ofHours(1);
     public static final int DEFAULT_MAX_CHUNK_STREAMS = 128;
@@ -50,6 +82,7 @@ public record GrpcServerConfig(Duration maxCallDuration, int maxChunkStreams, in
                 throw new IllegalArgumentException("gRPC server durations must be positive, got " + d);
             }
         }
+        requireNonNull(peerRates, "peerRates");
         if (maxChunkStreams < 1 || maxFileReads < 1 || maxCallsPerConnection < 1) {
             throw new IllegalArgumentException("stream and call limits must be positive, got " + maxChunkStreams
                     + ", " + maxFileReads + ", " + maxCallsPerConnection);
@@ -59,17 +92,23 @@ public record GrpcServerConfig(Duration maxCallDuration, int maxChunkStreams, in
     public static GrpcServerConfig defaults() {
         return new GrpcServerConfig(DEFAULT_MAX_CALL_DURATION, DEFAULT_MAX_CHUNK_STREAMS, DEFAULT_MAX_FILE_READS,
                 DEFAULT_MAX_CALLS_PER_CONNECTION, DEFAULT_MAX_CONNECTION_IDLE, DEFAULT_MAX_CONNECTION_AGE,
-                DEFAULT_MAX_CONNECTION_AGE_GRACE, DEFAULT_HANDSHAKE_TIMEOUT);
+                DEFAULT_MAX_CONNECTION_AGE_GRACE, DEFAULT_HANDSHAKE_TIMEOUT, PeerRates.defaults());
     }
 
     public GrpcServerConfig withMaxCallDuration(Duration max) {
         return new GrpcServerConfig(max, maxChunkStreams, maxFileReads, maxCallsPerConnection, maxConnectionIdle,
-                maxConnectionAge, maxConnectionAgeGrace, handshakeTimeout);
+                maxConnectionAge, maxConnectionAgeGrace, handshakeTimeout, peerRates);
     }
 
-    /** Applies the limits to {@code builder}; the Netty-only ones when it is Netty's. */
-    ServerBuilder<?> applyTo(ServerBuilder<?> builder) {
+    public GrpcServerConfig withPeerRates(PeerRates rates) {
+        return new GrpcServerConfig(maxCallDuration, maxChunkStreams, maxFileReads, maxCallsPerConnection, maxConnectionIdle,
+                maxConnectionAge, maxConnectionAgeGrace, handshakeTimeout, rates);
+    }
+
+    /** Applies the limits to {@code builder}; the Netty-only ones when it is Netty's; {@code clock} refills the peer buckets. */
+    ServerBuilder<?> applyTo(ServerBuilder<?> builder, Clock clock) {
         builder.addStreamTracerFactory(new DefaultDeadline(maxCallDuration));
+        builder.intercept(new PeerLimits(peerRates, clock));
         builder.intercept(new StreamLimit(ChunksGrpc.getGetChunkMethod(), maxChunkStreams));
         builder.intercept(new StreamLimit(FilesGrpc.getGetMethod(), maxFileReads));
         builder.maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES)

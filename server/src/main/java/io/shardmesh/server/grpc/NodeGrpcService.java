@@ -9,6 +9,8 @@ import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.common.protocol.ProtocolLimits;
 import io.shardmesh.proto.v1.BucketInfo;
+import io.shardmesh.proto.v1.DrainRequest;
+import io.shardmesh.proto.v1.DrainResponse;
 import io.shardmesh.proto.v1.ExchangePeersRequest;
 import io.shardmesh.proto.v1.ExchangePeersResponse;
 import io.shardmesh.proto.v1.ForgetStalePeersRequest;
@@ -18,8 +20,6 @@ import io.shardmesh.proto.v1.ListPeersResponse;
 import io.shardmesh.proto.v1.PeerInfo;
 import io.shardmesh.proto.v1.PeerStatus;
 import io.shardmesh.proto.v1.ReactorNodeGrpc;
-import io.shardmesh.proto.v1.DrainRequest;
-import io.shardmesh.proto.v1.DrainResponse;
 import io.shardmesh.proto.v1.RepairStatus;
 import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.proto.v1.StatusResponse;
@@ -57,6 +57,7 @@ public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
             StatusResponse.Builder b = StatusResponse.newBuilder()
                     .setSelf(Wire.contact(s.self()))
                     .setListenAddress(s.listenAddress())
+                    .setTransport(s.transport())
                     .setVersion(s.version())
                     .setStartedAtUnixMs(s.startedAtUnixMs())
                     .setUptimeMs(s.uptimeMs())
@@ -93,7 +94,7 @@ public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
     @Override
     public Flux<DrainResponse> drain(DrainRequest request) {
         // Read before any scheduler hop: the caller's address lives in this thread's gRPC context.
-        boolean local = CallerAddress.isLocal();
+        boolean local = Caller.isLocal();
         return Flux.defer(() -> {
             if (!local) {
                 return Flux.error(MeshException.permissionDenied("only a caller on this node's own host may drain it"));
@@ -133,6 +134,7 @@ public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
 
     @Override
     public Mono<ExchangePeersResponse> exchangePeers(ExchangePeersRequest request) {
+        Caller.Info caller = Caller.current();
         return Mono.fromSupplier(() -> {
             List<Contact> theirs = new ArrayList<>();
             for (var c : request.getPeersList()) {
@@ -146,7 +148,7 @@ public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
                 }
             }
             List<Contact> ours = kademlia.onExchangePeers(
-                    DhtGrpcService.sender(request.hasSender(), request.getSender()), theirs);
+                    DhtGrpcService.sender(caller, request.hasSender(), request.getSender()), theirs);
             ExchangePeersResponse.Builder b = ExchangePeersResponse.newBuilder();
             ours.forEach(c -> b.addPeers(Wire.contact(c)));
             return b.build();

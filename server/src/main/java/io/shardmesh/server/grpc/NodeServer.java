@@ -14,12 +14,13 @@ import io.shardmesh.common.net.HostPort;
 import io.shardmesh.server.chunk.ChunkService;
 import io.shardmesh.server.dht.DhtService;
 import io.shardmesh.server.files.FilesService;
-import io.shardmesh.server.repair.SelfHealing;
 import io.shardmesh.server.metrics.NodeMetrics;
+import io.shardmesh.server.repair.SelfHealing;
 import io.shardmesh.server.status.StatusSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -62,11 +63,11 @@ public final class NodeServer {
     }
 
     /** Builds the server on {@code transport} and starts it; every service reports SERVING. */
-    public static NodeServer start(NodeId self, NodeTransport transport, HostPort listen, GrpcServerConfig config,
-                                   Features f, Optional<NodeMetrics> metrics) throws IOException {
+    public static NodeServer start(NodeId self, NodeTransport.Bound transport, HostPort listen, GrpcServerConfig config,
+                                   Features f, Optional<NodeMetrics> metrics, Clock clock) throws IOException {
         ServerBuilder<?> sb = transport.serverFor(listen);
-        config.applyTo(sb);
-        sb.intercept(new CallerAddress());
+        config.applyTo(sb, clock);
+        sb.intercept(new Caller());
         // Outermost (interceptors added last run first): every answer names the node, even a refusal.
         sb.intercept(new NodeIdentity(self));
         metrics.ifPresent(m -> sb.intercept(new CallMetrics(m)));

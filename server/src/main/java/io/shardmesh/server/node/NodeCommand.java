@@ -8,8 +8,10 @@ import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.units.Sizes;
 import io.shardmesh.server.chunk.ChunkConfig;
-import java.io.PrintWriter;
+import io.shardmesh.server.grpc.GrpcServerConfig;
+import io.shardmesh.server.grpc.NodeTransport;
 import io.shardmesh.server.repair.RepairConfig;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -112,6 +114,26 @@ public final class NodeCommand implements Callable<Integer> {
                     + " cache off (default: ${DEFAULT-VALUE}).")
     Duration lookupCache;
 
+    @Option(names = "--peer-store-rate", paramLabel = "N", defaultValue = "200",
+            description = "Dht.Store calls one caller (a verified node id, else an IP address) may make a second, with ten"
+                    + " seconds' worth saved up; beyond: RESOURCE_EXHAUSTED with a retry hint (default: ${DEFAULT-VALUE}).")
+    double peerStoreRate;
+
+    @Option(names = "--peer-lookup-rate", paramLabel = "N", defaultValue = "2000",
+            description = "Dht.FindNode and FindValue calls one caller may make a second, likewise (default: ${DEFAULT-VALUE}).")
+    double peerLookupRate;
+
+    @Option(names = "--peer-chunk-rate", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "1GB",
+            description = "Chunk bytes served to one caller a second, likewise; a stream under way is never cut"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long peerChunkRate;
+
+    @Option(names = "--plaintext",
+            description = "Serve and call peers without TLS: for a mesh behind TLS-terminating proxies or on a network"
+                    + " secured by other means. Nothing is encrypted and no node's identity is checked; every node of"
+                    + " the mesh (and the CLI, with its own --plaintext) must use it. Node.Status says so.")
+    boolean plaintext;
+
     /** Hidden: tests (and operators who know why) shorten how long unpinned chunks are kept. */
     @Option(names = "--gc-grace-seconds", hidden = true, paramLabel = "SECONDS",
             description = "Keep an unpinned chunk this long after it arrived (default: 3600).")
@@ -130,6 +152,9 @@ public final class NodeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--data-dir=DIR'");
         }
         NodeBuilder b = ShardmeshNode.builder(dataDir);
+        if (plaintext) {
+            b.transport(NodeTransport.plaintext());
+        }
         try {
             b.configure(c -> {
                 NodeConfig n = c.withListen(listen).withMaxStorageBytes(maxStorage).withBootstrap(bootstrap)
@@ -138,6 +163,8 @@ public final class NodeCommand implements Callable<Integer> {
                         .withRepair(new RepairConfig(repairInterval, repairDelay, repairConcurrency, repairRate, scrubRate,
                                 scrubPause));
                 n = n.withDht(n.dht().withKademlia(n.dht().kademlia().withLookupCache(lookupCache)));
+                n = n.withGrpc(n.grpc().withPeerRates(new GrpcServerConfig.PeerRates(peerStoreRate, peerLookupRate, peerChunkRate,
+                        GrpcServerConfig.PeerRates.DEFAULT_BURST)));
                 n = advertise == null ? n : n.withAdvertise(advertise);
                 return metrics == null ? n : n.withMetrics(metrics);
             });
@@ -164,6 +191,10 @@ public final class NodeCommand implements Callable<Integer> {
                 node.id(), node.listenAddress(), node.contact().address(), dataDir,
                 maxStorage == 0 ? "unlimited" : Sizes.format(maxStorage));
         node.metricsPort().ifPresent(p -> out.printf("metrics at http://%s/metrics%n", new HostPort(metrics.host(), p)));
+        if (plaintext) {
+            err.println("shardmesh node: --plaintext: connections to and from this node are neither encrypted nor authenticated");
+            err.flush();
+        }
         out.flush();
         node.awaitTermination();
         stopped.await();

@@ -12,6 +12,7 @@ import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.log.NodeLog;
 import io.shardmesh.common.net.HostPort;
+import io.shardmesh.common.tls.NodeCertificateFile;
 import io.shardmesh.common.transfer.FileDelete;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.common.transfer.FileHealth;
@@ -26,6 +27,7 @@ import io.shardmesh.server.files.FilesService;
 import io.shardmesh.server.files.ManifestIndex;
 import io.shardmesh.server.files.ManifestIndexer;
 import io.shardmesh.server.grpc.NodeServer;
+import io.shardmesh.server.grpc.NodeTransport;
 import io.shardmesh.server.meta.MetadataDb;
 import io.shardmesh.server.metrics.NodeMetrics;
 import io.shardmesh.server.repair.SelfHealing;
@@ -58,6 +60,9 @@ import reactor.core.publisher.Mono;
  */
 public final class ShardmeshNode implements AutoCloseable {
 
+    /** The node's TLS certificate, kept beside node.key in the data dir ({@link NodeCertificateFile}). */
+    public static final String CERTIFICATE_FILE = "node.crt";
+
     private final Logger log;
     private final NodeConfig config;
     private final NodeKey key;
@@ -82,7 +87,9 @@ public final class ShardmeshNode implements AutoCloseable {
         this.db = db;
         this.store = store;
         this.log = NodeLog.logger(ShardmeshNode.class, key.id());
-        this.channels = new PeerChannels(b.transport.channels());
+        NodeTransport.Bound transport = b.transport.bind(key,
+                () -> NodeCertificateFile.loadOrCreate(key, config.dataDir().resolve(CERTIFICATE_FILE), b.clock), b.clock);
+        this.channels = new PeerChannels(transport.channels());
         this.chunks = ChunkService.create(store, db, config.chunks(), b.clock, b.timer, b.blocking, key.id());
         this.dht = new DhtService(key, this::contactOrUnavailable, config.dht(),
                 new GrpcDhtTransport(channels, () -> Optional.ofNullable(contact)), db, b.clock, b.timer, b.blocking);
@@ -101,11 +108,11 @@ public final class ShardmeshNode implements AutoCloseable {
         chunks.pins().onPinsChanged(announcer::announce);
         chunks.pins().onPinsChanged(indexer::pinsChanged);
         this.status = new NodeStatusSource(this::contactOrUnavailable, this::listenAddress, version(), b.clock, chunks, dht,
-                healing::status);
+                healing::status, transport.security());
         Optional<NodeMetrics> metrics = config.metrics().map(m -> new NodeMetrics(status));
         try {
-            this.server = NodeServer.start(key.id(), b.transport, config.listen(), config.grpc(),
-                    new NodeServer.Features(chunks, dht, files, status, healing, this::stopSoon), metrics);
+            this.server = NodeServer.start(key.id(), transport, config.listen(), config.grpc(),
+                    new NodeServer.Features(chunks, dht, files, status, healing, this::stopSoon), metrics, b.clock);
         } catch (IOException | RuntimeException e) {
             channels.close();
             throw e;

@@ -9,10 +9,11 @@ import java.util.List;
 public record NodeStatus(Contact self, String listenAddress, String version, long startedAtUnixMs, long uptimeMs,
                          long storedChunks, long storedBytes, long reservedBytes, long maxStorageBytes, long pinnedFiles,
                          int routingTableSize, List<RoutingTable.BucketInfo> buckets, long dhtRecords,
-                         RepairStatus repair) {
+                         RepairStatus repair, String transport) {
 
     public NodeStatus {
         buckets = List.copyOf(buckets);
         java.util.Objects.requireNonNull(repair, "repair");
+        java.util.Objects.requireNonNull(transport, "transport");
     }
 }

@@ -22,9 +22,10 @@ public final class NodeStatusSource implements StatusSource {
     private final ChunkService chunks;
     private final DhtService dht;
     private final Supplier<RepairStatus> repair;
+    private final String transport;
 
     public NodeStatusSource(Supplier<Contact> self, Supplier<String> listenAddress, String version, Clock clock,
-                            ChunkService chunks, DhtService dht, Supplier<RepairStatus> repair) {
+                            ChunkService chunks, DhtService dht, Supplier<RepairStatus> repair, String transport) {
         this.self = requireNonNull(self, "self");
         this.listenAddress = requireNonNull(listenAddress, "listenAddress");
         this.version = requireNonNull(version, "version");
@@ -33,6 +34,7 @@ public final class NodeStatusSource implements StatusSource {
         this.chunks = requireNonNull(chunks, "chunks");
         this.dht = requireNonNull(dht, "dht");
         this.repair = requireNonNull(repair, "repair");
+        this.transport = requireNonNull(transport, "transport");
     }
 
     @Override
@@ -42,7 +44,7 @@ public final class NodeStatusSource implements StatusSource {
             var table = dht.kademlia().table();
             return new NodeStatus(self.get(), listenAddress.get(), version, startedAtUnixMs, clock.millis() - startedAtUnixMs,
                     s.chunks(), s.bytes(), s.reservedBytes(), s.maxBytes(), t.getT1(), table.size(), table.buckets(), t.getT2(),
-                    repair.get());
+                    repair.get(), transport);
         });
     }
 }

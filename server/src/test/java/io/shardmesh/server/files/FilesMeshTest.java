@@ -371,9 +371,28 @@ class FilesMeshTest {
     void delete_fromAnotherHostWithoutTheOwnersSignature_isPermissionDenied() {
         String id = put(nodes.get(2), Chunks.random(500, 37), "guarded", false).getFileId();
         assertThatThrownBy(() -> nodes.get(2).files().delete(ContentId.fromHex(id),
-                        Optional.empty(), false).block(WAIT))
+                        Optional.empty(), new FilesService.Asker(Optional.empty(), false, false)).block(WAIT))
                 .hasMessageContaining("needs the owner's signature");
         assertThat(get(nodes.get(0), id)).hasSize(500);
+    }
+
+    @Test
+    void delete_overTls_isTheConnectionsIdentitys_whereverItCallsFrom() {
+        String id = put(nodes.get(2), Chunks.random(500, 41), "tls-guarded", false).getFileId();
+        // Over TLS being on the node's host counts for nothing: an anonymous caller ...
+        assertThatThrownBy(() -> nodes.get(2).files().delete(ContentId.fromHex(id),
+                        Optional.empty(), new FilesService.Asker(Optional.empty(), true, true)).block(WAIT))
+                .hasMessageContaining("or a TLS connection with the owner's key");
+        // ... or one whose certificate proves another key is refused ...
+        assertThatThrownBy(() -> nodes.get(2).files().delete(ContentId.fromHex(id),
+                        Optional.empty(), new FilesService.Asker(Optional.of(nodes.get(3).id()), true, true)).block(WAIT))
+                .hasMessageContaining("may not delete it");
+        assertThat(get(nodes.get(0), id)).hasSize(500);
+        // ... and the owner's key (this node's: the file was put through it) deletes from anywhere.
+        var d = nodes.get(2).files().delete(ContentId.fromHex(id), Optional.empty(),
+                new FilesService.Asker(Optional.of(nodes.get(2).id()), true, false)).block(WAIT);
+        assertThat(d.holdersUnpinned()).isPositive();
+        assertStatus(() -> get(nodes.get(4), id), Status.Code.NOT_FOUND);
     }
 
     @Test

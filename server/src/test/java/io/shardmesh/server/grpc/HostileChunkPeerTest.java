@@ -50,7 +50,7 @@ class HostileChunkPeerTest {
                         .setChunkSize(declared).build()));
             }
         }).build().start();
-        channels = new PeerChannels((h, p) -> InProcessChannelBuilder.forName(name).build());
+        channels = new PeerChannels((id, h, p) -> InProcessChannelBuilder.forName(name).build());
         mesh = new GrpcMesh(NodeKey.generate(), List::of, channels, EmptyDirectory.INSTANCE, ContactListener.NONE, Clock.systemUTC());
     }
 

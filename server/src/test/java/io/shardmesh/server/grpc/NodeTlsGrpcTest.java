@@ -3,6 +3,9 @@ package io.shardmesh.server.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -26,16 +29,27 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.log.RefusalLog;
 import io.shardmesh.common.tls.NodeCertificate;
 import io.shardmesh.common.tls.NodeTrust;
+import java.math.BigInteger;
 import java.net.InetSocketAddress;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.Date;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSession;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * grpc-java over TLS 1.3 with node identities on both ends (issue 14's ground): HTTP/2 by ALPN
@@ -48,11 +62,21 @@ class NodeTlsGrpcTest {
 
     private final NodeKey serverKey = NodeKey.generate();
     private final CompletableFuture<NodeId> caller = new CompletableFuture<>();
+    private final Logger refusalLogger = (Logger) LoggerFactory.getLogger(NodeTlsGrpcTest.class);
+    private final ListAppender<ILoggingEvent> refused = new ListAppender<>();
+    private final RefusalLog refusals = new RefusalLog(refusalLogger, CLOCK);
     private Server server;
     private ManagedChannel channel;
 
+    @BeforeEach
+    void listen() {
+        refused.start();
+        refusalLogger.addAppender(refused);
+    }
+
     @AfterEach
     void stop() throws InterruptedException {
+        refusalLogger.detachAppender(refused);
         if (channel != null) {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -97,10 +121,39 @@ class NodeTlsGrpcTest {
         assertThat(caller).isNotDone();
     }
 
+    /**
+     * A caller whose certificate proves no node id (an RSA key, as a web client might show) fails
+     * the handshake, reaches nothing, and the node logs why, once for two tries.
+     */
+    @Test
+    void aCallerWhoseCertificateProvesNoNodeId_isRefused_andTheRefusalIsLoggedOnce() throws Exception {
+        start();
+        KeyPair rsa = KeyPairGenerator.getInstance("RSA").generateKeyPair();
+        X500Name name = new X500Name("CN=not-a-node");
+        long now = CLOCK.millis();
+        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name,
+                BigInteger.ONE, new Date(now - 86_400_000L), new Date(now + 86_400_000L), name, rsa.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withRSA").build(rsa.getPrivate())));
+        SslContext tls = GrpcSslContexts.configure(SslContextBuilder.forClient().keyManager(rsa.getPrivate(), cert), SslProvider.JDK)
+                .trustManager(NodeTrust.expecting(serverKey.id()))
+                .protocols("TLSv1.3")
+                .build();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).sslContext(tls).build();
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        }
+        assertThat(caller).isNotDone();
+        assertThat(refused.list).extracting(ILoggingEvent::getFormattedMessage).singleElement().asString()
+                .startsWith("refused a TLS caller: the certificate's key is RSA, not the Ed25519 identity key");
+    }
+
     private void start() throws Exception {
         X509Certificate cert = NodeCertificate.selfSigned(serverKey, CLOCK);
         SslContext tls = GrpcSslContexts.configure(SslContextBuilder.forServer(serverKey.keyPair().getPrivate(), cert), SslProvider.JDK)
-                .trustManager(NodeTrust.anyNode())
+                .trustManager(NodeTrust.callers(refusals))
                 .clientAuth(ClientAuth.REQUIRE)
                 .protocols("TLSv1.3")
                 .build();

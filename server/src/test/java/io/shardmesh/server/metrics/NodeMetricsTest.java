@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.proto.v1.ChunksGrpc;
 import io.shardmesh.proto.v1.KvGetRequest;
@@ -15,6 +14,7 @@ import io.shardmesh.proto.v1.PutChunkResponse;
 import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.server.node.ShardmeshNode;
 import io.shardmesh.server.testing.Await;
+import io.shardmesh.server.testing.TestChannels;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,7 +36,7 @@ class NodeMetricsTest {
     void metrics_countCallsByMethodAndCode_andReportTheNode() throws Exception {
         try (ShardmeshNode node = ShardmeshNode.builder(dir.resolve("n")).listen(new HostPort("127.0.0.1", 0))
                 .configure(c -> c.withMetrics(new HostPort("127.0.0.1", 0))).start()) {
-            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
+            ManagedChannel ch = TestChannels.tls("127.0.0.1", node.port());
             try {
                 NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
                 assertThatThrownBy(() -> KvGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)

@@ -7,7 +7,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
@@ -18,6 +17,7 @@ import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.proto.v1.StatusResponse;
 import io.shardmesh.server.testing.Chunks;
 import io.shardmesh.server.testing.InProcessNode;
+import io.shardmesh.server.testing.TestChannels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +36,7 @@ class ShardmeshNodeTest {
             assertThat(node.port()).isPositive();
             assertThat(node.listenAddress()).isEqualTo("127.0.0.1:" + node.port());
             assertThat(node.contact().port()).isEqualTo(node.port());
-            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
+            ManagedChannel ch = TestChannels.tls("127.0.0.1", node.port());
             try {
                 HealthCheckResponse h = HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                         .check(HealthCheckRequest.newBuilder().setService("shardmesh.v1.Chunks").build());
@@ -89,7 +89,7 @@ class ShardmeshNodeTest {
         ShardmeshNode node = ShardmeshNode.builder(dir).listen(new HostPort("127.0.0.1", 0)).start();
         int port = node.port();
         node.close();
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        ManagedChannel ch = TestChannels.tls("127.0.0.1", port);
         try {
             assertThatThrownBy(() -> HealthGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
                     .check(HealthCheckRequest.getDefaultInstance()))

@@ -50,7 +50,7 @@ public final class InProcessMesh implements AutoCloseable {
      * reached there, and one not started yet simply refuses.
      */
     public PeerChannels.Factory channels() {
-        return (host, port) -> new Rerouting(host + ":" + port);
+        return (expected, host, port) -> new Rerouting(host + ":" + port);
     }
 
     private final class Rerouting extends ManagedChannel {
@@ -156,7 +156,7 @@ public final class InProcessMesh implements AutoCloseable {
 
     /** A channel a test client uses to call {@code node}. */
     public ManagedChannel clientChannel(ShardmeshNode node) {
-        return channels().open(node.contact().host(), node.contact().port());
+        return channels().open(java.util.Optional.empty(), node.contact().host(), node.contact().port());
     }
 
     /** The node keeps running but answers nothing, ever. */

@@ -40,7 +40,7 @@ public final class InProcessNode implements AutoCloseable {
         MutableClock clock = new MutableClock();
         try {
             ShardmeshNode node = customize.apply(ShardmeshNode.builder(dataDir)
-                            .transport(NodeTransport.of(InProcessServerBuilder.forName(name), PeerChannels.NETWORK))
+                            .transport(NodeTransport.of(InProcessServerBuilder.forName(name), PeerChannels.PLAINTEXT))
                             .advertise(new HostPort("127.0.0.1", 7070))
                             .clock(clock))
                     .start();
