@@ -80,9 +80,15 @@ public final class Lookup {
                 stopAtFirst, self, pathSeeds, transport, config, clock, timer, listener, suspect, claims, sink).start()));
     }
 
-    /** Which path asked which node: the first to claim a node is the only one to ask it. */
+    /**
+     * What the paths of one lookup share: which path asked which node (the first to claim a node
+     * is the only one to ask it), and the records whose signatures were checked, so that a record
+     * several paths receive is verified once (Ed25519 verification is most of a lookup's CPU).
+     */
     private static final class Claims {
         private final Map<NodeId, Run> asked = new ConcurrentHashMap<>();
+        /** Records whose signature this lookup has checked (equal records carry equal signatures). */
+        private final Map<DhtRecord, Boolean> verified = new ConcurrentHashMap<>();
         private final boolean shared;
 
         Claims(boolean shared) {
@@ -286,9 +292,6 @@ public final class Lookup {
                     error -> failed(c, error, clamped)));
         }
 
-        /** Records whose signature this lookup has checked (equal records carry equal signatures). */
-        private final Set<DhtRecord> verified = ConcurrentHashMap.newKeySet();
-
         private void answered(Candidate c, DhtTransport.ValueReply reply, long rttMillis) {
             listener.responded(c.contact, rttMillis);
             List<DhtRecord> valid = new ArrayList<>();
@@ -298,11 +301,12 @@ public final class Lookup {
                     if (!r.key().equals(valueKey) || kind.map(k -> k != r.kind()).orElse(false)) {
                         continue;
                     }
-                    // The nodes asked mostly return the same records: check each signature once per lookup.
-                    if (!verified.contains(r)) {
-                        r.verify(now, config);
-                        verified.add(r);
-                    }
+                    // The nodes asked mostly return the same records: check each signature once per
+                    // lookup, also when two paths receive one at the same moment.
+                    claims.verified.computeIfAbsent(r, x -> {
+                        x.verify(now, config);
+                        return Boolean.TRUE;
+                    });
                     valid.add(r);
                 } catch (RuntimeException e) {
                     NodeLog.logger(Lookup.class, self).debug("dropping a bad record from {}: {}", c.contact, e.getMessage());
