@@ -111,12 +111,18 @@ public final class Peers implements ContactListener {
 
     /**
      * Forgets peers not seen for {@code olderThan} (zero: the stale threshold, at least
-     * {@link #MIN_STALE_AGE}). Contacts that are in the routing table and answering are kept.
+     * {@link #MIN_STALE_AGE}; a shorter age is refused). Contacts that are in the routing table
+     * and answering are kept.
      */
     public Mono<List<Contact>> forgetStale(Duration olderThan) {
         return Mono.fromCallable(() -> {
             if (olderThan.isNegative()) {
                 throw MeshException.invalidArgument("older_than_seconds is too large");
+            }
+            if (!olderThan.isZero() && olderThan.compareTo(MIN_STALE_AGE) < 0) {
+                throw MeshException.invalidArgument("older_than_seconds must be at least " + MIN_STALE_AGE.toSeconds()
+                        + " (" + MIN_STALE_AGE.toMinutes() + " min), got " + olderThan.toSeconds()
+                        + ": anyone may ask a node to forget peers, so it never forgets one seen more recently");
             }
             Duration age = olderThan.isZero() ? config.staleAfter() : olderThan;
             if (age.compareTo(MIN_STALE_AGE) < 0) {

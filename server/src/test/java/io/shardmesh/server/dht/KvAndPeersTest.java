@@ -140,10 +140,10 @@ class KvAndPeersTest {
         var none = withChannel(n2, ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .forgetStalePeers(ForgetStalePeersRequest.newBuilder().setOlderThanSeconds(3600).build()));
         assertThat(none.getForgottenList()).isEmpty();
-        // Anyone may call ForgetStalePeers, so it never forgets live peers, however short the age.
-        var tiny = withChannel(n2, ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .forgetStalePeers(ForgetStalePeersRequest.newBuilder().setOlderThanSeconds(1).build()));
-        assertThat(tiny.getForgottenList()).isEmpty();
+        // Anyone may call ForgetStalePeers, so an age under 10 minutes is refused, not quietly raised.
+        assertStatus(() -> withChannel(n2, ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .forgetStalePeers(ForgetStalePeersRequest.newBuilder().setOlderThanSeconds(1).build())),
+                Status.Code.INVALID_ARGUMENT, "must be at least 600 (10 min), got 1");
         assertThat(n2.kademlia().table().size()).isEqualTo(2);
         assertStatus(() -> withChannel(n2, ch -> NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .forgetStalePeers(ForgetStalePeersRequest.newBuilder().setOlderThanSeconds(-1L).build())),
