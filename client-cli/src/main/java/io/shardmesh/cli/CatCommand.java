@@ -2,6 +2,7 @@ package io.shardmesh.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** {@code shardmesh cat}: a file, or a range of it, to stdout. */
 @Command(name = "cat", mixinStandardHelpOptions = true,
@@ -9,13 +10,20 @@ import picocli.CommandLine.Option;
         footer = {"", "Example:", "  shardmesh cat 3f1c...e9 | less", "  shardmesh cat 3f1c...e9 --offset 1024 --length 100"})
 final class CatCommand extends GetCommand {
 
-    @Option(names = "--offset", description = "First byte to print.")
+    @Option(names = "--offset", paramLabel = "BYTES", description = "First byte to print (default: 0).")
     void offset(long value) {
+        if (value < 0) {
+            throw new ParameterException(spec.commandLine(), "--offset must be 0 or more, got " + value);
+        }
         this.offset = value;
     }
 
-    @Option(names = "--length", description = "How many bytes to print (default: to the end).")
+    @Option(names = "--length", paramLabel = "BYTES", description = "How many bytes to print; 0 prints nothing"
+            + " (default: to the end).")
     void length(long value) {
+        if (value < 0) {
+            throw new ParameterException(spec.commandLine(), "--length must be 0 or more, got " + value);
+        }
         this.length = value;
     }
 

@@ -57,8 +57,8 @@ class GetCommand implements Callable<Integer> {
     /** Bytes to skip (cat). */
     long offset;
 
-    /** Bytes to read; 0 to the end (cat). */
-    long length;
+    /** Bytes to read; negative: to the end (cat). */
+    long length = -1;
 
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
@@ -67,6 +67,9 @@ class GetCommand implements Callable<Integer> {
 
     /** A file id, a capability ({@code <file-id>:<key>}), or else a name. */
     private static final Pattern ID_OR_CAPABILITY = Pattern.compile("[0-9a-fA-F]{64}(:.*)?");
+
+    /** Hex a little short or long of an id: more likely a copy-and-paste slip than a file's name. */
+    private static final Pattern NEARLY_AN_ID = Pattern.compile("[0-9a-fA-F]{56,72}(:.*)?");
 
     record Handle(ContentId fileId, Optional<byte[]> key) {
         static Handle parse(String text) {
@@ -91,14 +94,24 @@ class GetCommand implements Callable<Integer> {
                         .map(FileEntry::getFileId).distinct().toList();
             }
             if (ids.isEmpty()) {
-                throw MeshException.notFound("no file named '" + text + "' at node " + node
-                        + " (use a file id, or see 'shardmesh ls')");
+                throw MeshException.notFound("no file named '" + text + "' at node " + node + nearlyAnId(text.trim())
+                        .orElse(" (use a file id, or see 'shardmesh ls')"));
             }
             if (ids.size() > 1) {
                 throw MeshException.failedPrecondition(ids.size() + " files are named '" + text + "': "
                         + String.join(", ", ids) + "; use a file id");
             }
             return parse(ids.get(0));
+        }
+
+        /** A hint when {@code text} looks like a file id with digits missing or extra. */
+        private static Optional<String> nearlyAnId(String text) {
+            if (!NEARLY_AN_ID.matcher(text).matches()) {
+                return Optional.empty();
+            }
+            int digits = text.indexOf(':') < 0 ? text.length() : text.indexOf(':');
+            return Optional.of("; it looks like a file id, but has " + digits + " hex digits where an id has 64"
+                    + " (cut off when copied?)");
         }
     }
 
@@ -123,16 +136,21 @@ class GetCommand implements Callable<Integer> {
                 throw MeshException.failedPrecondition(target + " exists; use --force to replace it");
             }
             Path dir = target.toAbsolutePath().getParent();
+            if (!Files.isDirectory(dir)) {
+                throw MeshException.invalidArgument("directory " + dir + (Files.exists(dir) ? " is not a directory"
+                        : " does not exist") + "; nothing written");
+            }
             Path tmp = dir.resolve(partialName(target.getFileName().toString()));
             // Ctrl-C or SIGTERM runs shutdown hooks, not the catch below: remove the partial file
             // there too. The hook exists before the file does.
-            Thread cleanup = new Thread(() -> deleteQuietly(tmp), "shardmesh-get-cleanup");
+            Interruption interruption = new Interruption(tmp, spec.commandLine().getErr());
+            Thread cleanup = new Thread(interruption::run, "shardmesh-get-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             try {
                 // Created like any new file (the umask decides who may read it), never over one.
                 Files.createFile(tmp);
-                download(mesh, r, h, tmp, target);
-                commit(tmp, target);
+                download(mesh, r, h, tmp, target, interruption);
+                interruption.commit(() -> commit(tmp, target));
             } catch (RuntimeException | IOException e) {
                 Files.deleteIfExists(tmp);
                 if (e instanceof FileAlreadyExistsException) {
@@ -146,23 +164,98 @@ class GetCommand implements Callable<Integer> {
                     // The hook is running or ran: nothing to undo.
                 }
             }
-            if (!global.quiet) {
-                spec.commandLine().getErr().printf("wrote %s (%d bytes, checked)%n", target, Files.size(target));
+            long written = Files.size(target);
+            if (!global.quiet && !global.json) {
+                spec.commandLine().getErr().printf("wrote %s (%d bytes, checked)%n", target, written);
+            }
+            if (global.json) {
+                // Not a wire message: sizes as JSON numbers, not proto3's 64-bit strings.
+                spec.commandLine().getOut().printf("{\"fileId\": %s, \"name\": %s, \"size\": %d, \"written\": %d,"
+                                + " \"path\": %s}%n", json(h.fileId().hex()), json(r.name().orElse("")), r.manifest().size(),
+                        written, json(target.toString()));
+                spec.commandLine().getOut().flush();
             }
         }
         return ExitCodes.OK;
     }
 
-    private void download(ClientMesh mesh, FileGet.Resolved r, Handle h, Path tmp, Path target) throws IOException {
-        long total = length == 0 ? r.manifest().size() - offset : Math.min(length, r.manifest().size() - offset);
+    private void download(ClientMesh mesh, FileGet.Resolved r, Handle h, Path tmp, Path target, Interruption interruption)
+            throws IOException {
+        long total = length < 0 ? r.manifest().size() - offset : Math.min(length, r.manifest().size() - offset);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-             Progress progress = Progress.start("get " + target.getFileName(), total, global)) {
+             Progress progress = interruption.showing(Progress.start("get " + target.getFileName(), total, global))) {
             // Bytes arrive only after their shards matched their ids: the bar counts checked bytes.
-            mesh.get.read(r, h.key(), offset, length)
+            mesh.get.read(r, h.key(), offset, Math.max(0, length))
                     .publishOn(Schedulers.boundedElastic(), 2)
                     .doOnNext(b -> progress.add(write(ch, b)))
                     .blockLast(Duration.ofHours(24));
             ch.force(true);
+        }
+    }
+
+    /** {@code s} as a JSON string literal. */
+    static String json(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    /** An I/O step. */
+    private interface IoStep {
+        void run() throws IOException;
+    }
+
+    /**
+     * A get to a file as its shutdown hook sees it: Ctrl-C or SIGTERM before the checked file is
+     * in place takes the progress bar off the screen, removes the partial file, and says that
+     * nothing was written; once the file is in place, the hook does nothing.
+     */
+    private static final class Interruption {
+        private final Path partial;
+        private final java.io.PrintWriter err;
+        private Progress progress;
+        private boolean committed;
+        private boolean stopped;
+
+        Interruption(Path partial, java.io.PrintWriter err) {
+            this.partial = partial;
+            this.err = err;
+        }
+
+        synchronized Progress showing(Progress p) {
+            this.progress = p;
+            return p;
+        }
+
+        /** Runs {@code step} (the rename into place) unless the JVM is already stopping. */
+        synchronized void commit(IoStep step) throws IOException {
+            if (stopped) {
+                throw MeshException.failedPrecondition("interrupted, nothing written");
+            }
+            step.run();
+            committed = true;
+        }
+
+        synchronized void run() {
+            if (committed) {
+                return;
+            }
+            stopped = true;
+            if (progress != null) {
+                progress.close();
+            }
+            deleteQuietly(partial);
+            err.println("shardmesh get: interrupted, nothing written");
+            err.flush();
         }
     }
 
@@ -208,7 +301,10 @@ class GetCommand implements Callable<Integer> {
     }
 
     void toStream(ClientMesh mesh, FileGet.Resolved r, Handle h, OutputStream out) {
-        mesh.get.read(r, h.key(), offset, length)
+        if (length == 0) {
+            return;
+        }
+        mesh.get.read(r, h.key(), offset, Math.max(0, length))
                 .publishOn(Schedulers.boundedElastic(), 2)
                 .doOnNext(b -> {
                     try {
@@ -249,7 +345,26 @@ class GetCommand implements Callable<Integer> {
         base = base.substring(base.lastIndexOf('/') + 1);
         StringBuilder b = new StringBuilder();
         base.codePoints().forEach(c -> b.appendCodePoint(c < 0x20 || c == 0x7f ? '_' : c));
-        String s = truncate(b.toString().trim(), MAX_NAME_BYTES);
+        String s = shorten(b.toString().trim(), MAX_NAME_BYTES);
         return s.isEmpty() || s.equals(".") || s.equals("..") ? "shardmesh-file" : s;
+    }
+
+    /** The longest extension {@link #shorten} keeps, in UTF-8 bytes ({@code .tar.gz}, {@code .jpeg}). */
+    private static final int MAX_EXTENSION_BYTES = 16;
+
+    /**
+     * At most {@code maxBytes} of UTF-8, keeping a short extension (so a shortened
+     * {@code report.pdf} still opens as a PDF): the stem is cut, not the end.
+     */
+    static String shorten(String name, int maxBytes) {
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= maxBytes) {
+            return name;
+        }
+        int dot = name.lastIndexOf('.');
+        String ext = dot > 0 ? name.substring(dot) : "";
+        if (ext.isEmpty() || ext.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_EXTENSION_BYTES) {
+            return truncate(name, maxBytes);
+        }
+        return truncate(name.substring(0, dot), maxBytes - ext.getBytes(java.nio.charset.StandardCharsets.UTF_8).length) + ext;
     }
 }

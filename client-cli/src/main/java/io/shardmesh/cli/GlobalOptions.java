@@ -100,6 +100,11 @@ public final class GlobalOptions {
             return node;
         }
         String env = System.getProperty(NODE_PROPERTY, System.getenv("SHARDMESH_NODE"));
-        return HostPort.parse(env == null || env.isBlank() ? DEFAULT_NODE : env);
+        try {
+            return HostPort.parse(env == null || env.isBlank() ? DEFAULT_NODE : env);
+        } catch (IllegalArgumentException e) {
+            // A usage error, exit 2, as the same text given to --node is.
+            throw MeshException.invalidArgument("$SHARDMESH_NODE: " + e.getMessage());
+        }
     }
 }

@@ -70,13 +70,14 @@ final class NodeClient implements AutoCloseable {
     }
 
     /**
-     * Prints a command's result: the message as proto3 JSON with {@code --json}, else the
-     * command's own text.
+     * Prints a command's result: the message as proto3 JSON with {@code --json} (every field,
+     * zeros included), else the command's own text.
      */
     static void print(GlobalOptions global, PrintWriter out, MessageOrBuilder result, Consumer<PrintWriter> text) {
         if (global.json) {
             try {
-                out.println(JsonFormat.printer().print(result));
+                // Zeros and empty fields too: a script must tell 0 from missing.
+                out.println(JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(result));
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 throw MeshException.internal("cannot print the answer as JSON: " + e.getMessage(), e);
             }

@@ -64,6 +64,14 @@ final class PutCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (source.isBlank()) {
+            throw MeshException.invalidArgument("no file named: give a file to store, or - for standard input");
+        }
+        if (!source.equals("-") && Files.isDirectory(Path.of(source))) {
+            Path base = Path.of(source).toAbsolutePath().normalize().getFileName();
+            throw MeshException.invalidArgument(source + " is a directory; put stores one file (a directory as one"
+                    + " archive: tar -c " + source + " | shardmesh put - --name " + (base == null ? "root" : base) + ".tar)");
+        }
         String fileName = name != null ? name : source.equals("-") ? "stdin" : Path.of(source).getFileName().toString();
         FilePut.Options options = new FilePut.Options(fileName, k, m, (int) Math.min(Integer.MAX_VALUE, shardSize), encrypt,
                 allowDegraded);

@@ -4,8 +4,9 @@ import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.grpc.StatusMapper;
 import io.shardmesh.server.node.NodeCommand;
 import java.io.PrintWriter;
-import picocli.CommandLine;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The root command. */
 @Command(name = "shardmesh", mixinStandardHelpOptions = true, versionProvider = NodeCommand.Version.class,
@@ -56,12 +57,17 @@ public final class ShardmeshCommand implements Runnable {
         }
         MeshException me = StatusMapper.fromThrowable(e, "");
         String message = me.getMessage().startsWith(": ") ? me.getMessage().substring(2) : me.getMessage();
-        err.println(cl.getCommandSpec().qualifiedName() + ": " + message);
+        err.println(cl.getCommandSpec().qualifiedName() + ": " + oneLine(message));
         if (parsed.originalArgs().contains("-v") || parsed.originalArgs().contains("--verbose")) {
             e.printStackTrace(err);
         }
         err.flush();
         return ExitCodes.of(me.kind());
+    }
+
+    /** {@code message} on one line, however many a library's error text had (a proxy's HTML page, say). */
+    static String oneLine(String message) {
+        return message.lines().map(String::strip).filter(l -> !l.isEmpty()).collect(Collectors.joining(" "));
     }
 
     private static boolean interrupted(Throwable e) {

@@ -1,11 +1,13 @@
 package io.shardmesh.cli;
 
+import io.shardmesh.common.error.MeshException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
@@ -13,7 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.jline.builtins.Completers;
 import org.jline.reader.Candidate;
 import org.jline.reader.Completer;
 import org.jline.reader.EndOfFileException;
@@ -26,25 +30,28 @@ import org.jline.reader.impl.history.DefaultHistory;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import org.jline.terminal.impl.DumbTerminal;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 import picocli.shell.jline3.PicocliJLineCompleter;
 
 /**
  * {@code shardmesh shell}: a prompt that runs the same commands as the command line, against the
  * node given once, with line editing, history ({@code $SHARDMESH_HOME/history}) and tab
- * completion of commands and options. Ctrl-C stops the running command (a {@code get} removes its
- * partial file); Ctrl-D or {@code exit} leaves. With standard input not a terminal it reads
- * commands from it, one a line, and exits with the last command's code, as {@code sh} does.
+ * completion of commands, options and file names. Ctrl-C stops the running command (a {@code get}
+ * removes its partial file); Ctrl-D or {@code exit} leaves. Given a script file, or with standard
+ * input not a terminal, it reads commands from there, one a line, and exits with the last
+ * command's code, as {@code sh} does.
  */
 @Command(name = "shell", mixinStandardHelpOptions = true,
         description = "An interactive prompt for the other commands, with history and tab completion.",
         footer = {"", "Example:", "  shardmesh shell --node 127.0.0.1:7070",
             "  shardmesh> put photo.jpg", "  shardmesh> ls", "  shardmesh> get 3f1c...e9 -o copy.jpg",
-            "  printf 'status\\nls\\n' | shardmesh shell"})
+            "  printf 'status\\nls\\n' | shardmesh shell", "  shardmesh shell backup.sm"})
 final class ShellCommand implements Callable<Integer> {
 
     /** Commands that run until stopped, or nest: run them from the system shell instead. */
@@ -56,17 +63,30 @@ final class ShellCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
 
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SCRIPT",
+            description = "A file of commands to run, one a line, '#' starts a comment (default: standard input when it"
+                    + " is not a terminal).")
+    Path script;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        boolean interactive = System.console() != null;
+        InputStream commands;
+        try {
+            commands = script == null ? System.in : Files.newInputStream(script);
+        } catch (NoSuchFileException e) {
+            throw MeshException.notFound("no such script: " + script);
+        } catch (IOException e) {
+            throw MeshException.invalidArgument("cannot read the script " + script + ": " + e.getMessage());
+        }
+        boolean interactive = script == null && System.console() != null;
         String previousNode = System.getProperty(GlobalOptions.NODE_PROPERTY);
         System.setProperty(GlobalOptions.NODE_PROPERTY, global.node().toString());
         int last = ExitCodes.OK;
         try (Terminal terminal = interactive
                 ? TerminalBuilder.builder().system(true).build()
-                : new DumbTerminal("shardmesh", Terminal.TYPE_DUMB, System.in, System.out, StandardCharsets.UTF_8)) {
+                : new DumbTerminal("shardmesh", Terminal.TYPE_DUMB, commands, System.out, StandardCharsets.UTF_8)) {
             if (!interactive) {
                 terminal.echo(false);
             }
@@ -93,7 +113,7 @@ final class ShellCommand implements Callable<Integer> {
                 if (words.get(0).equals("exit") || words.get(0).equals("quit")) {
                     break;
                 }
-                if (words.get(0).equals("put") && words.contains("-")) {
+                if (script == null && words.get(0).equals("put") && words.contains("-")) {
                     err.println("shardmesh shell: 'put -' reads standard input, which is this shell's: put a file instead");
                     err.flush();
                     last = ExitCodes.USAGE;
@@ -113,6 +133,9 @@ final class ShellCommand implements Callable<Integer> {
                 Thread.interrupted();
             }
         } finally {
+            if (script != null) {
+                commands.close();
+            }
             if (previousNode == null) {
                 System.clearProperty(GlobalOptions.NODE_PROPERTY);
             } else {
@@ -139,18 +162,62 @@ final class ShellCommand implements Callable<Integer> {
         return builder.build();
     }
 
-    /** Completes the command tree: verbs, subcommands, options. */
+    /** Completes the command tree (verbs, subcommands, options), and file names where a command takes a file. */
     static Completer completer() {
-        return new PicocliJLineCompleter(ShardmeshCommand.commandLine().getCommandSpec());
+        return completer(() -> Path.of("").toAbsolutePath());
+    }
+
+    /** {@link #completer()} with file names relative to {@code cwd}. */
+    static Completer completer(Supplier<Path> cwd) {
+        CommandSpec root = ShardmeshCommand.commandLine().getCommandSpec();
+        Completer commands = new PicocliJLineCompleter(root);
+        Completer files = new Completers.FilesCompleter(cwd);
+        return (reader, line, candidates) -> {
+            if (takesFile(root, line)) {
+                files.complete(reader, line, candidates);
+            } else {
+                commands.complete(reader, line, candidates);
+            }
+        };
+    }
+
+    /** Commands whose positional argument is a local file. */
+    private static final Set<String> FILE_ARGUMENT = Set.of("put", "shell");
+
+    /**
+     * Whether the word under the cursor is a local file: the value of {@code -o}, or a positional
+     * argument of {@code put}; not an option, nor an option's value.
+     */
+    static boolean takesFile(CommandSpec root, ParsedLine line) {
+        List<String> words = line.words();
+        int i = line.wordIndex();
+        if (i < 1 || line.word().startsWith("-")) {
+            return false;
+        }
+        String previous = words.get(i - 1);
+        if (previous.equals("-o") || previous.equals("--output")) {
+            return true;
+        }
+        CommandLine command = root.subcommands().get(words.get(0));
+        if (command == null || !FILE_ARGUMENT.contains(words.get(0))) {
+            return false;
+        }
+        OptionSpec option = previous.startsWith("-") ? command.getCommandSpec().findOption(previous) : null;
+        return option == null ? !previous.startsWith("-") : option.arity().max() == 0;
     }
 
     /** What Tab offers after {@code line} (for tests). */
     static List<String> complete(String line) throws IOException {
+        return complete(line, () -> Path.of("").toAbsolutePath());
+    }
+
+    /** What Tab offers after {@code line}, file names relative to {@code cwd} (for tests). */
+    static List<String> complete(String line, Supplier<Path> cwd) throws IOException {
         try (Terminal t = new DumbTerminal(InputStream.nullInputStream(), OutputStream.nullOutputStream())) {
             LineReader reader = LineReaderBuilder.builder().terminal(t).build();
             List<Candidate> candidates = new ArrayList<>();
             ParsedLine parsed = new DefaultParser().parse(line, line.length());
-            completer().complete(reader, parsed, candidates);
+            completer(cwd).complete(reader, parsed, candidates);
             // As the line reader does: offer what starts with the word under the cursor.
             return candidates.stream().map(Candidate::value).filter(v -> v.startsWith(parsed.word())).toList();
         }

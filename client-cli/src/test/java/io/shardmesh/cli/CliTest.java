@@ -73,6 +73,16 @@ class CliTest {
         return "127.0.0.1:" + n.port();
     }
 
+    /** Puts a small file named {@code name} (1 + 1 shards) through node a with this test's client key; its id. */
+    private String putSmall(String name, String content) throws Exception {
+        System.setProperty("shardmesh.home", dir.resolve("home").toString());
+        Path in = dir.resolve(name);
+        Files.writeString(in, content);
+        Run put = run("put", in.toString(), "-k", "1", "-m", "1", "--node", node(a), "-q");
+        assertThat(put.exit()).as(put.err()).isZero();
+        return put.out().trim();
+    }
+
     @Test
     void status_printsIdAndAddress() {
         Run r = run("status", "--node", node(a));
@@ -109,6 +119,164 @@ class CliTest {
         StatusResponse.Builder parsed = StatusResponse.newBuilder();
         JsonFormat.parser().merge(r.out(), parsed);
         assertThat(parsed.getSelf().getNodeId()).isEqualTo(a.id().hex());
+    }
+
+    @Test
+    void status_json_printsZerosToo_soAScriptTellsZeroFromMissing() throws Exception {
+        Run r = run("status", "--node", node(a), "--json");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("\"pinnedFiles\": \"0\"").contains("\"storedChunks\": \"0\"")
+                .contains("\"queued\": 0");
+    }
+
+    @Test
+    void cat_lengthZeroPrintsNothing_aNegativeOffsetIsAUsageError() throws Exception {
+        String id = putSmall("c.txt", "0123456789");
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(printed, true));
+            assertThat(run("cat", id, "--length", "0", "--node", node(b)).exit()).isZero();
+            assertThat(printed.size()).as("--length 0 prints nothing").isZero();
+            assertThat(run("cat", id, "--offset", "3", "--length", "4", "--node", node(b)).exit()).isZero();
+            assertThat(printed.toString(StandardCharsets.UTF_8)).isEqualTo("3456");
+        } finally {
+            System.setOut(stdout);
+        }
+        Run negative = run("cat", id, "--offset", "-1", "--node", node(b));
+        assertThat(negative.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(negative.err()).contains("--offset must be 0 or more, got -1");
+    }
+
+    @Test
+    void get_intoAMissingDirectory_saysWhichAndWritesNothing() throws Exception {
+        String id = putSmall("m.txt", "payload");
+        Path missing = dir.resolve("no/such/dir");
+        Run r = run("get", id, "-o", missing.resolve("x").toString(), "--node", node(a));
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err().lines().toList()).singleElement().asString()
+                .isEqualTo("shardmesh get: directory " + missing + " does not exist; nothing written");
+        assertThat(dir.resolve("no")).doesNotExist();
+    }
+
+    @Test
+    void get_json_saysWhatWasWritten() throws Exception {
+        String id = putSmall("j.txt", "twelve bytes");
+        Path out = dir.resolve("j-copy.txt");
+        Run r = run("get", id, "-o", out.toString(), "--json", "--node", node(b));
+        assertThat(r.exit()).as(r.err()).isZero();
+        com.google.protobuf.Struct.Builder parsed = com.google.protobuf.Struct.newBuilder();
+        JsonFormat.parser().merge(r.out(), parsed);
+        assertThat(parsed.getFieldsOrThrow("fileId").getStringValue()).isEqualTo(id);
+        assertThat(parsed.getFieldsOrThrow("name").getStringValue()).isEqualTo("j.txt");
+        assertThat(parsed.getFieldsOrThrow("written").getNumberValue()).isEqualTo(12);
+        assertThat(parsed.getFieldsOrThrow("path").getStringValue()).isEqualTo(out.toString());
+        assertThat(r.out()).contains("\"size\": 12,");
+        assertThat(GetCommand.json("a\"b\\c\n\u0001é")).isEqualTo("\"a\\\"b\\\\c\\u000a\\u0001é\"");
+        assertThat(r.err()).isEmpty();
+    }
+
+    @Test
+    void get_ofAnIdWithADigitMissing_saysItLooksCutOff() {
+        String cut = ContentId.random().hex().substring(1);
+        Run r = run("get", cut, "--node", node(a));
+        assertThat(r.exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(r.err().lines().toList()).singleElement().asString()
+                .contains("no file named '" + cut + "'").contains("has 63 hex digits where an id has 64");
+    }
+
+    @Test
+    void put_ofNothingOrADirectory_isAUsageErrorInOneLine() throws Exception {
+        Run empty = run("put", "", "--node", node(a));
+        assertThat(empty.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(empty.err().lines().toList()).singleElement().asString().contains("no file named");
+        Path folder = Files.createDirectories(dir.resolve("photos"));
+        Run directory = run("put", folder.toString(), "--node", node(a));
+        assertThat(directory.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(directory.err().lines().toList()).singleElement().asString()
+                .contains(folder + " is a directory").contains("tar -c");
+    }
+
+    @Test
+    void safeName_keepsTheExtensionWhenItShortensALongName() {
+        String shortened = GetCommand.safeName("x".repeat(300) + ".txt");
+        assertThat(shortened).endsWith(".txt").hasSize(GetCommand.MAX_NAME_BYTES);
+        assertThat(GetCommand.safeName("é".repeat(150) + ".tar.gz").getBytes(StandardCharsets.UTF_8).length)
+                .isLessThanOrEqualTo(GetCommand.MAX_NAME_BYTES);
+        assertThat(GetCommand.safeName("é".repeat(150) + ".tar.gz")).endsWith(".gz");
+        assertThat(GetCommand.safeName("y".repeat(300))).isEqualTo("y".repeat(GetCommand.MAX_NAME_BYTES));
+    }
+
+    @Test
+    void peers_cleanupUnderTenMinutes_isRefusedNamingTheFloor_andColumnsLineUp() {
+        Run r = run("peers", "--cleanup", "--older-than", "1", "--node", node(a));
+        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err().lines().toList()).singleElement().asString().contains("must be at least 600 (10 min), got 1");
+        List<String> table = run("peers", "--node", node(a)).out().lines().toList();
+        assertThat(table).hasSize(2);
+        assertThat(table.get(1).indexOf("127.0.0.1")).isEqualTo(table.get(0).indexOf("ADDRESS"));
+        assertThat(table.get(1).indexOf(b.id().hex().substring(0, 16))).isEqualTo(table.get(0).indexOf("NODE ID"));
+        String row = table.get(1);
+        int lastSeen = table.get(0).indexOf("LAST SEEN");
+        int rtt = table.get(0).indexOf("RTT");
+        assertThat(row.substring(lastSeen, rtt)).matches("\\d+[smhd].* ago +");
+        assertThat(row.charAt(lastSeen - 1)).isEqualTo(' ');
+        assertThat(row.substring(rtt)).matches("-|\\d+ ms");
+    }
+
+    @Test
+    void aBadNodeAddressFromTheEnvironment_isAUsageError_asWithTheOption() {
+        String before = System.getProperty(GlobalOptions.NODE_PROPERTY);
+        try {
+            System.setProperty(GlobalOptions.NODE_PROPERTY, "garbage");
+            Run fromEnv = run("status");
+            assertThat(fromEnv.exit()).isEqualTo(ExitCodes.USAGE);
+            assertThat(fromEnv.err().lines().toList()).singleElement().asString().contains("$SHARDMESH_NODE").contains("garbage");
+        } finally {
+            if (before == null) {
+                System.clearProperty(GlobalOptions.NODE_PROPERTY);
+            } else {
+                System.setProperty(GlobalOptions.NODE_PROPERTY, before);
+            }
+        }
+        assertThat(run("status", "--node", "garbage").exit()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
+    void rm_byAKeyThatDoesNotOwnTheFile_namesThatKey() throws Exception {
+        String id = putSmall("owned.txt", "mine");
+        io.shardmesh.common.crypto.NodeKey other = io.shardmesh.common.crypto.NodeKeyFile.loadOrCreate(dir, "other.key");
+        Run r = run("rm", id, "--key", dir.resolve("other.key").toString(), "--node", node(a));
+        assertThat(r.exit()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err().lines().toList()).singleElement().asString().contains(other.id().toString())
+                .doesNotContain(a.id().toString());
+        assertThat(run("stat", id, "--node", node(a)).exit()).as("still there").isZero();
+    }
+
+    @Test
+    void shell_runsAScriptFile_andCompletesFileNames() throws Exception {
+        Path script = dir.resolve("setup.sm");
+        Files.writeString(script, "# colours\nkv put colour green\nkv get colour -q\n");
+        Run r = run("shell", script.toString(), "--node", node(a));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("green" + System.lineSeparator());
+        Run missing = run("shell", dir.resolve("nope.sm").toString(), "--node", node(a));
+        assertThat(missing.exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(missing.err()).contains("no such script");
+
+        Files.writeString(dir.resolve("universe.bin"), "u");
+        assertThat(ShellCommand.complete("put uni", () -> dir)).contains("universe.bin");
+        assertThat(ShellCommand.complete("put --encrypt uni", () -> dir)).contains("universe.bin");
+        assertThat(ShellCommand.complete("get x -o uni", () -> dir)).contains("universe.bin");
+        assertThat(ShellCommand.complete("put --name uni", () -> dir)).as("a value, not a file").isEmpty();
+        assertThat(ShellCommand.complete("sta", () -> dir)).contains("status").doesNotContain("universe.bin");
+    }
+
+    @Test
+    void errors_areOneLineEvenWhenALibrarysTextHasMany() {
+        assertThat(ShardmeshCommand.oneLine("UNAVAILABLE: HTTP status code 502\ninvalid content-type: text/html\n"
+                + "headers: Metadata(:status=502)\n\n  <html>"))
+                .isEqualTo("UNAVAILABLE: HTTP status code 502 invalid content-type: text/html headers: Metadata(:status=502) <html>");
     }
 
     @Test
@@ -234,10 +402,7 @@ class CliTest {
 
     @Test
     void statLsRm_showTheFileThenDeleteItEverywhere() throws Exception {
-        System.setProperty("shardmesh.home", dir.resolve("home").toString());
-        Path in = dir.resolve("listed.txt");
-        Files.writeString(in, "hello mesh");
-        String id = run("put", in.toString(), "-k", "1", "-m", "1", "--node", node(a), "-q").out().trim();
+        String id = putSmall("listed.txt", "hello mesh");
 
         Run stat = run("stat", id, "--node", node(b));
         assertThat(stat.exit()).as(stat.err()).isZero();

@@ -86,6 +86,45 @@ class KillDuringGetIT {
                 SIZE >> 20, b, victim.get(0).node(), killedAtMs, partialAtKill, SIZE, get.took().toMillis());
     }
 
+    /**
+     * A get stopped mid-transfer (SIGTERM here: it runs the same shutdown hook as Ctrl-C's SIGINT,
+     * which a JVM started from a background job inherits as ignored) says so, takes its partial
+     * file with it, and exits 143, as a get stopped by Ctrl-C exits 130.
+     */
+    @Test
+    void getStoppedMidTransfer_saysNothingWritten_andLeavesNoPartialFile() throws Exception {
+        ProcessMesh mesh = cleanup.add(ProcessMesh.start(dir.resolve("mesh"), 3));
+        Cli cli = new Cli(dir.resolve("cli"));
+        long size = 128L << 20;
+        Path original = TestFiles.random(dir.resolve("original.bin"), size, 77);
+        StoredFile file = StoredFile.put(cli, mesh, 0, original, 2, 1, "1MiB");
+
+        Path out = Files.createDirectories(cli.home().resolve("out"));
+        long partialAtStop = -1;
+        Cli.Result get;
+        try (Cli.Running running = cli.start("get", file.fileId(), "-o", out.resolve("copy.bin").toString(),
+                "--node", mesh.node(1).address())) {
+            while (running.process().isAlive() && running.elapsed().compareTo(CLI_TIMEOUT) < 0) {
+                long written = partialSize(out).orElse(-1L);
+                // Early, so the rest of the file (over 100 MiB) is still to come when the signal lands.
+                if (written > 0 && written < size / 8) {
+                    running.process().destroy();
+                    partialAtStop = written;
+                    break;
+                }
+                Thread.sleep(1);
+            }
+            assertThat(partialAtStop).as("the get ended before it could be stopped mid-transfer").isPositive();
+            get = running.await(CLI_TIMEOUT);
+        }
+        assertThat(get.exitCode()).as(get.describe()).isEqualTo(143);
+        assertThat(get.stderr()).contains("shardmesh get: interrupted, nothing written");
+        try (Stream<Path> left = Files.list(out)) {
+            assertThat(left).as("no partial file, no copy").isEmpty();
+        }
+        System.out.printf("MESH get of %d MiB stopped with %d bytes written: nothing left behind%n", size >> 20, partialAtStop);
+    }
+
     /** Size of the get's partial file, if it exists yet. */
     private static Optional<Long> partialSize(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
