@@ -80,7 +80,7 @@ final class ClientMesh implements AutoCloseable {
     static ClientMesh connect(HostPort node, NodeKey owner, TransportSecurity security) {
         List<Contact> nodes = new ArrayList<>();
         try (NodeClient c = new NodeClient(node, security)) {
-            nodes.add(Wire.contact(true, c.call("node", s -> s.node().status(StatusRequest.getDefaultInstance())).getSelf(), "self"));
+            nodes.add(Wire.contact(true, c.call("node", s -> s.node().status(StatusRequest.getDefaultInstance())).getNode(), "node"));
             for (var p : c.call("node", s -> s.node().listPeers(ListPeersRequest.getDefaultInstance())).getPeersList()) {
                 if (p.getStatus() == PeerStatus.PEER_STATUS_ONLINE) {
                     nodes.add(Wire.contact(true, p.getContact(), "peer"));

@@ -4,11 +4,11 @@ import io.shardmesh.common.error.MeshException;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.units.Sizes;
 import io.shardmesh.proto.v1.FileEntry;
+import io.shardmesh.proto.v1.FilesListRequest;
+import io.shardmesh.proto.v1.FilesListResponse;
+import io.shardmesh.proto.v1.FilesStatRequest;
 import io.shardmesh.proto.v1.ListPeersRequest;
-import io.shardmesh.proto.v1.ListRequest;
-import io.shardmesh.proto.v1.ListResponse;
 import io.shardmesh.proto.v1.PeerStatus;
-import io.shardmesh.proto.v1.StatRequest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -47,7 +47,7 @@ final class LsCommand implements Callable<Integer> {
         String token = "";
         do {
             String page = token;
-            ListResponse r = node.call(what, stubs -> stubs.files().list(ListRequest.newBuilder()
+            FilesListResponse r = node.call(what, stubs -> stubs.files().list(FilesListRequest.newBuilder()
                     .setPageSize(PAGE).setPageToken(page).build()));
             files.addAll(r.getFilesList());
             token = r.getNextPageToken();
@@ -65,7 +65,7 @@ final class LsCommand implements Callable<Integer> {
             for (String id : ids.stream().limit(MAX_HEALTH_PROBES).toList()) {
                 try {
                     var s = node.call("stat", NodeClient.LOOKUP_DEADLINE, stubs -> stubs.files().stat(
-                            StatRequest.newBuilder().setFileId(id).build()));
+                            FilesStatRequest.newBuilder().setFileId(id).build()));
                     int worst = s.getStripesList().stream().mapToInt(x -> x.getLossesSurvivable()).min().orElse(s.getFile().getM());
                     out.put(id, worst < 0 ? "UNREADABLE" : "survives " + worst + " of " + s.getFile().getM());
                 } catch (MeshException e) {
@@ -98,7 +98,7 @@ final class LsCommand implements Callable<Integer> {
             }
         }
         Map<String, String> health = network && !global.json && !global.quiet ? health(files.keySet()) : Map.of();
-        NodeClient.print(global, spec.commandLine().getOut(), ListResponse.newBuilder().addAllFiles(files.values()).build(), out -> {
+        NodeClient.print(global, spec.commandLine().getOut(), FilesListResponse.newBuilder().addAllFiles(files.values()).build(), out -> {
             if (global.quiet) {
                 files.keySet().forEach(out::println);
                 return;

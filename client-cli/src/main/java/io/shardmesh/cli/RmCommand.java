@@ -2,7 +2,7 @@ package io.shardmesh.cli;
 
 import io.shardmesh.common.transfer.FileDelete;
 import io.shardmesh.common.transfer.FileGet;
-import io.shardmesh.proto.v1.DeleteRequest;
+import io.shardmesh.proto.v1.FilesDeleteRequest;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,7 +41,7 @@ final class RmCommand implements Callable<Integer> {
                 // Not ours: perhaps the node's (put through it); the node decides.
                 try (NodeClient node = new NodeClient(global.node(), global.security())) {
                     var d = node.call("rm", NodeClient.LOOKUP_DEADLINE,
-                            stubs -> stubs.files().delete(DeleteRequest.newBuilder().setFileId(h.fileId().hex()).build()));
+                            stubs -> stubs.files().delete(FilesDeleteRequest.newBuilder().setFileId(h.fileId().hex()).build()));
                     unpinned = d.getHoldersUnpinned();
                     unreachable = d.getHoldersUnreachable();
                 }

@@ -1,8 +1,8 @@
 package io.shardmesh.cli;
 
 import io.shardmesh.common.units.Sizes;
-import io.shardmesh.proto.v1.StatRequest;
-import io.shardmesh.proto.v1.StatResponse;
+import io.shardmesh.proto.v1.FilesStatRequest;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -42,11 +42,11 @@ final class StatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int colon = handle.indexOf(':');
-        StatRequest.Builder req = StatRequest.newBuilder().setFileId(colon < 0 ? handle : handle.substring(0, colon));
+        FilesStatRequest.Builder req = FilesStatRequest.newBuilder().setFileId(colon < 0 ? handle : handle.substring(0, colon));
         if (colon >= 0) {
             req.setKey(handle.substring(colon + 1));
         }
-        StatResponse s;
+        FilesStatResponse s;
         try (NodeClient node = new NodeClient(global.node(), global.security())) {
             s = node.call("stat", NodeClient.LOOKUP_DEADLINE, stubs -> stubs.files().stat(req.build()));
         }

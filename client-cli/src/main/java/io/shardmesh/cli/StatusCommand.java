@@ -31,11 +31,11 @@ final class StatusCommand implements Callable<Integer> {
         }
         NodeClient.print(global, spec.commandLine().getOut(), s, out -> {
             if (global.quiet) {
-                out.println(s.getSelf().getNodeId());
+                out.println(s.getNode().getNodeId());
                 return;
             }
-            out.printf("node id      %s%n", s.getSelf().getNodeId());
-            out.printf("address      %s:%d (listening on %s)%n", s.getSelf().getHost(), s.getSelf().getPort(), s.getListenAddress());
+            out.printf("node id      %s%n", s.getNode().getNodeId());
+            out.printf("address      %s:%d (listening on %s)%n", s.getNode().getHost(), s.getNode().getPort(), s.getListenAddress());
             out.printf("transport    %s%n", switch (s.getTransport()) {
                 case TransportSecurity.TLS -> "TLS 1.3, node identities checked both ways";
                 case TransportSecurity.PLAINTEXT -> "PLAINTEXT (node --plaintext): nothing is encrypted or authenticated";

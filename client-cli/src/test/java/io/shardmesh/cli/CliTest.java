@@ -118,7 +118,7 @@ class CliTest {
         assertThat(r.exit()).isZero();
         StatusResponse.Builder parsed = StatusResponse.newBuilder();
         JsonFormat.parser().merge(r.out(), parsed);
-        assertThat(parsed.getSelf().getNodeId()).isEqualTo(a.id().hex());
+        assertThat(parsed.getNode().getNodeId()).isEqualTo(a.id().hex());
     }
 
     @Test

@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * An action only a file's owner may take, and the exact bytes the owner signs for it. The
  * formats are part of the wire API (see the comments on PinRequest, UnpinRequest and
- * DeleteRequest in {@code chunks.proto} and {@code files.proto}): other languages sign the same
+ * FilesDeleteRequest in {@code chunks.proto} and {@code files.proto}): other languages sign the same
  * bytes.
  */
 public record SignedAction(String verb, ContentId fileId, List<ContentId> chunkIds) {

@@ -24,8 +24,8 @@ import io.shardmesh.it.harness.ProcessCleanup;
 import io.shardmesh.it.harness.ProcessMesh;
 import io.shardmesh.it.harness.Tls;
 import io.shardmesh.proto.v1.FilesGrpc;
-import io.shardmesh.proto.v1.ListRequest;
-import io.shardmesh.proto.v1.StatResponse;
+import io.shardmesh.proto.v1.FilesListRequest;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -128,9 +128,9 @@ class PutUnderKillIT {
                     worstRedundancy = Math.min(worstRedundancy, r.lossesSurvived());
                     assertFullRedundancy(round, step, r, contacts.get(victim).id().hex());
                     // The promise: m more holders can go and the file still reads back.
-                    StatResponse stat = FileCalls.stat(mesh.node(gateway).channel(), r.fileId().hex());
+                    FilesStatResponse stat = FileCalls.stat(mesh.node(gateway).channel(), r.fileId().hex());
                     if (stat.getStripesList().stream().anyMatch(s -> s.getLiveShards() != K + M)) {
-                        StatResponse again = FileCalls.stat(mesh.node(gateway).channel(), r.fileId().hex());
+                        FilesStatResponse again = FileCalls.stat(mesh.node(gateway).channel(), r.fileId().hex());
                         fail("round %d (%s), gateway %d: stat shows shards not live:%n%s%ngateway's probe log:%n%s%n"
                                         + "a second stat: live shards per stripe %s", round, step, gateway,
                                 notLive(stat, r, mesh), probeLog(mesh, gateway),
@@ -190,7 +190,7 @@ class PutUnderKillIT {
             }
             for (var n : mesh.nodes()) {
                 var files = FilesGrpc.newBlockingStub(n.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .list(ListRequest.newBuilder().setPageSize(1000).build()).getFilesList();
+                        .list(FilesListRequest.newBuilder().setPageSize(1000).build()).getFilesList();
                 assertThat(files).as("round %d: listed at %s", round, n.address()).noneMatch(f -> f.getFileId().equals(fileId.hex()));
             }
         }
@@ -214,7 +214,7 @@ class PutUnderKillIT {
     }
 
     /** For each shard stat shows without a live holder: who announced it, where the put placed it, and that node's story. */
-    private static String notLive(StatResponse stat, FilePut.Result r, ProcessMesh mesh) throws IOException {
+    private static String notLive(FilesStatResponse stat, FilePut.Result r, ProcessMesh mesh) throws IOException {
         StringBuilder out = new StringBuilder();
         for (var stripe : stat.getStripesList()) {
             for (var shard : stripe.getShardsList()) {

@@ -7,8 +7,8 @@ import io.shardmesh.it.harness.NodeProcess;
 import io.shardmesh.it.harness.ProcessCleanup;
 import io.shardmesh.it.harness.ProcessMesh;
 import io.shardmesh.it.harness.TestFiles;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.proto.v1.ShardShares;
-import io.shardmesh.proto.v1.StatResponse;
 import io.shardmesh.proto.v1.StripeShares;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -61,7 +61,7 @@ class ReplacedIdentityIT {
         byte[] after = new byte[3 * K * SHARD];
         random.nextBytes(after);
         var put = FileCalls.put(mesh.node(0).channel(), after, "after.bin", K, M, SHARD);
-        StatResponse stat = FileCalls.stat(mesh.node(0).channel(), put.getFileId());
+        FilesStatResponse stat = FileCalls.stat(mesh.node(0).channel(), put.getFileId());
 
         for (StripeShares stripe : stat.getStripesList()) {
             List<String> addresses = stripe.getShardsList().stream().map(ShardShares::getHoldersList)

@@ -51,7 +51,7 @@ class WildcardListenIT {
         NodeProcess wild = cleanup.add(NodeProcess.start(dir.resolve("wild"), "0.0.0.0", 0));
         // The harness dials it on 0.0.0.0, which Linux takes as this host.
         var self = NodeGrpc.newBlockingStub(wild.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .status(StatusRequest.getDefaultInstance()).getSelf();
+                .status(StatusRequest.getDefaultInstance()).getNode();
 
         if (interfaces.isEmpty()) {
             assertThat(self.getHost()).isEqualTo("127.0.0.1");

@@ -10,9 +10,9 @@ import io.shardmesh.proto.v1.FilesGrpc;
 import io.shardmesh.proto.v1.FilesPutHeader;
 import io.shardmesh.proto.v1.FilesPutRequest;
 import io.shardmesh.proto.v1.FilesPutResponse;
+import io.shardmesh.proto.v1.FilesStatRequest;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.proto.v1.ReactorFilesGrpc;
-import io.shardmesh.proto.v1.StatRequest;
-import io.shardmesh.proto.v1.StatResponse;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,9 +43,9 @@ public final class FileCalls {
                 .put(Flux.fromIterable(msgs)).block(DEADLINE.plusSeconds(5));
     }
 
-    public static StatResponse stat(ManagedChannel via, String fileId) {
+    public static FilesStatResponse stat(ManagedChannel via, String fileId) {
         return FilesGrpc.newBlockingStub(via).withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .stat(StatRequest.newBuilder().setFileId(fileId).build());
+                .stat(FilesStatRequest.newBuilder().setFileId(fileId).build());
     }
 
     /** What a Files.Get returned: every byte that arrived, and the failure it ended with (null: OK). */

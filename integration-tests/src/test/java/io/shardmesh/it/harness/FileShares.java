@@ -2,22 +2,22 @@ package io.shardmesh.it.harness;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
-import io.shardmesh.proto.v1.StatResponse;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.proto.v1.ShardShares;
 import io.shardmesh.proto.v1.StripeShares;
 import java.util.Set;
 import java.util.TreeSet;
 
 /** Where a file's shards live, as {@code shardmesh stat --json} reports it. */
-public record FileShares(StatResponse stat) {
+public record FileShares(FilesStatResponse stat) {
 
     /** Parses the output of {@code shardmesh stat ID --json}. */
     public static FileShares parse(String json) {
-        StatResponse.Builder b = StatResponse.newBuilder();
+        FilesStatResponse.Builder b = FilesStatResponse.newBuilder();
         try {
             JsonFormat.parser().ignoringUnknownFields().merge(json, b);
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("stat --json printed something that is not a StatResponse: " + json, e);
+            throw new IllegalArgumentException("stat --json printed something that is not a FilesStatResponse: " + json, e);
         }
         return new FileShares(b.build());
     }

@@ -4,7 +4,7 @@ import io.grpc.ManagedChannel;
 import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.proto.v1.FilesPutResponse;
-import io.shardmesh.proto.v1.StatResponse;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.server.dht.DhtConfig;
 import io.shardmesh.server.grpc.NodeTransport;
 import io.shardmesh.server.node.ShardmeshNode;
@@ -94,7 +94,7 @@ public final class LoopbackMesh implements AutoCloseable {
     }
 
     /** Makes {@code holder} tell {@code lie} about every shard of the file that it holds. */
-    public void lieAboutShardsHeldBy(ShardmeshNode holder, StatResponse stat, Liar.Lie lie) {
+    public void lieAboutShardsHeldBy(ShardmeshNode holder, FilesStatResponse stat, Liar.Lie lie) {
         for (var stripe : stat.getStripesList()) {
             for (var shard : stripe.getShardsList()) {
                 if (shard.getHoldersList().stream().anyMatch(h -> h.getNodeId().equals(holder.id().hex()))) {
@@ -105,7 +105,7 @@ public final class LoopbackMesh implements AutoCloseable {
     }
 
     /** The first announced holder of shard {@code shard} of stripe {@code stripe}. */
-    public ShardmeshNode holderOf(StatResponse stat, int stripe, int shard) {
+    public ShardmeshNode holderOf(FilesStatResponse stat, int stripe, int shard) {
         return byId(stat.getStripes(stripe).getShards(shard).getHolders(0).getNodeId());
     }
 
@@ -132,7 +132,7 @@ public final class LoopbackMesh implements AutoCloseable {
     }
 
     /** Files.Stat through {@code via}. */
-    public StatResponse stat(ShardmeshNode via, String fileId) {
+    public FilesStatResponse stat(ShardmeshNode via, String fileId) {
         return FileCalls.stat(channel(via), fileId);
     }
 

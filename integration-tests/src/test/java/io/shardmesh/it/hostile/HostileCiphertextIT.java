@@ -15,11 +15,11 @@ import io.shardmesh.it.harness.NodeTooling;
 import io.shardmesh.it.harness.Paths;
 import io.shardmesh.it.harness.ProcessMesh;
 import io.shardmesh.proto.v1.ChunksGrpc;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.proto.v1.GetChunkRequest;
 import io.shardmesh.proto.v1.PutChunkHeader;
 import io.shardmesh.proto.v1.PutChunkRequest;
 import io.shardmesh.proto.v1.ReactorChunksGrpc;
-import io.shardmesh.proto.v1.StatResponse;
 import io.shardmesh.server.testing.Chunks;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -94,7 +94,7 @@ class HostileCiphertextIT {
      */
     private static String publishTampered(ProcessMesh mesh, String fileId) {
         ContentId id = ContentId.fromHex(fileId);
-        StatResponse stat = FileCalls.stat(mesh.node(0).channel(), fileId);
+        FilesStatResponse stat = FileCalls.stat(mesh.node(0).channel(), fileId);
         Manifest m = ManifestCodec.parse(id, fetch(mesh, fileId));
         ErasureCodec codec = ErasureCodec.create(m.k(), m.m());
         byte[][] shards = new byte[m.k() + m.m()][];

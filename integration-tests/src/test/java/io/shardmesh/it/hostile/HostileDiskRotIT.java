@@ -9,8 +9,8 @@ import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.NodeProcess;
 import io.shardmesh.it.harness.ProcessMesh;
 import io.shardmesh.proto.v1.ChunksGrpc;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.proto.v1.GetChunkRequest;
-import io.shardmesh.proto.v1.StatResponse;
 import io.shardmesh.server.testing.Chunks;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ class HostileDiskRotIT {
         try (ProcessMesh mesh = ProcessMesh.start(dir, 3)) {
             byte[] data = Chunks.random(2 * 2 * SHARD + 11, 10);
             String fileId = FileCalls.put(mesh.node(0).channel(), data, "rot.bin", 2, 1, SHARD).getFileId();
-            StatResponse stat = FileCalls.stat(mesh.node(0).channel(), fileId);
+            FilesStatResponse stat = FileCalls.stat(mesh.node(0).channel(), fileId);
             // Stripe 0's first shard is read straight from its holder; stripe 1's only through a Files.Get.
             String shard = stat.getStripes(0).getShards(0).getChunkId();
             NodeProcess holder = mesh.byId(stat.getStripes(0).getShards(0).getHolders(0).getNodeId());

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.Liar;
 import io.shardmesh.it.harness.LoopbackMesh;
-import io.shardmesh.proto.v1.StatResponse;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.server.node.ShardmeshNode;
 import io.shardmesh.server.testing.Chunks;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ class HostileShardBytesIT {
         try (LoopbackMesh mesh = LoopbackMesh.start(dir, 6)) {
             byte[] data = Chunks.random(2 * LoopbackMesh.STRIPE + 99, 1);
             String fileId = mesh.put(mesh.node(0), data, "flipped.bin").getFileId();
-            StatResponse stat = mesh.stat(mesh.node(0), fileId);
+            FilesStatResponse stat = mesh.stat(mesh.node(0), fileId);
             // The holder of data shard 0 of every stripe lies about each of them.
             ShardmeshNode liar = mesh.holderOf(stat, 0, 0);
             mesh.lieAboutShardsHeldBy(liar, stat, Liar.flipFirstByte());

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.Liar;
 import io.shardmesh.it.harness.LoopbackMesh;
-import io.shardmesh.proto.v1.StatResponse;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.server.node.ShardmeshNode;
 import io.shardmesh.server.testing.Chunks;
 import java.nio.file.Path;
@@ -61,7 +61,7 @@ class HostileSlowPeerIT {
                 int length = (1 + random.nextInt(3)) * LoopbackMesh.STRIPE + random.nextInt(3);
                 byte[] data = Chunks.random(length, round);
                 String fileId = mesh.put(mesh.node(round % 6), data, "slow-" + round + ".bin").getFileId();
-                StatResponse stat = mesh.stat(mesh.node(0), fileId);
+                FilesStatResponse stat = mesh.stat(mesh.node(0), fileId);
                 int last = stat.getStripesCount() - 1;
                 ShardmeshNode silent = mesh.holderOf(stat, last, 1 + random.nextInt(3));
                 ShardmeshNode trickler = mesh.holderOf(stat, 0, random.nextInt(LoopbackMesh.K));

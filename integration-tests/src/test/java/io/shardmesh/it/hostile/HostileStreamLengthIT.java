@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.Liar;
 import io.shardmesh.it.harness.LoopbackMesh;
-import io.shardmesh.proto.v1.StatResponse;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.server.node.ShardmeshNode;
 import io.shardmesh.server.testing.Chunks;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ class HostileStreamLengthIT {
         try (LoopbackMesh mesh = LoopbackMesh.start(dir, 6)) {
             byte[] data = Chunks.random(2 * LoopbackMesh.STRIPE - 5, 5);
             String fileId = mesh.put(mesh.node(0), data, "lengths.bin").getFileId();
-            StatResponse stat = mesh.stat(mesh.node(0), fileId);
+            FilesStatResponse stat = mesh.stat(mesh.node(0), fileId);
             // Two of a stripe's four data shards are lied about: both parity shards are needed.
             ShardmeshNode shortener = mesh.holderOf(stat, 0, 0);
             ShardmeshNode overrunner = mesh.holderOf(stat, 0, 1);

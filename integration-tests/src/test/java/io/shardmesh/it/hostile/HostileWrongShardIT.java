@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shardmesh.it.harness.FileCalls;
 import io.shardmesh.it.harness.Liar;
 import io.shardmesh.it.harness.LoopbackMesh;
-import io.shardmesh.proto.v1.StatResponse;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.server.node.ShardmeshNode;
 import io.shardmesh.server.testing.Chunks;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ class HostileWrongShardIT {
         try (LoopbackMesh mesh = LoopbackMesh.start(dir, 6)) {
             byte[] data = Chunks.random(2 * LoopbackMesh.STRIPE, 2);
             String fileId = mesh.put(mesh.node(0), data, "swapped.bin").getFileId();
-            StatResponse stat = mesh.stat(mesh.node(0), fileId);
+            FilesStatResponse stat = mesh.stat(mesh.node(0), fileId);
             ShardmeshNode liar = mesh.holderOf(stat, 0, 0);
             // Stripe 0: the bytes of data shard 1 when asked for data shard 0 (same length, both intact).
             String asked0 = stat.getStripes(0).getShards(0).getChunkId();

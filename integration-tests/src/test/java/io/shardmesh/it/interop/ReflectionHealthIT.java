@@ -63,7 +63,7 @@ class ReflectionHealthIT {
             assertThat(filesHealth.get("status").getAsString()).isEqualTo("SERVING");
 
             JsonObject status = json(curl(base + "/shardmesh.v1.Node/Status"));
-            assertThat(status.getAsJsonObject("self").get("nodeId").getAsString()).isEqualTo(node.nodeId());
+            assertThat(status.getAsJsonObject("node").get("nodeId").getAsString()).isEqualTo(node.nodeId());
             assertThat(status.get("listenAddress").getAsString()).isEqualTo("127.0.0.1:" + node.port());
 
             // JSON bodies in the proto's own field names, bytes as base64.

@@ -32,7 +32,7 @@ class NodeProcessIT {
                         .check(HealthCheckRequest.getDefaultInstance()).getStatus())
                         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
                 assertThat(NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .status(StatusRequest.getDefaultInstance()).getSelf().getNodeId())
+                        .status(StatusRequest.getDefaultInstance()).getNode().getNodeId())
                         .isEqualTo(node.nodeId());
             } finally {
                 ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -7,8 +7,8 @@ import io.shardmesh.it.harness.ProcessCleanup;
 import io.shardmesh.it.harness.ProcessMesh;
 import io.shardmesh.it.harness.TestFiles;
 import io.shardmesh.proto.v1.FilesPutResponse;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.proto.v1.RepairStatus;
-import io.shardmesh.proto.v1.StatResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -118,12 +118,12 @@ class NodeLossRepairIT {
         List<String> ids = new ArrayList<>(files.keySet());
         // Every put answered once its shards were stored and announced: full redundancy already.
         RepairWatch.Healed before = watch.awaitFullRedundancy(READER, ids, System.nanoTime(), Duration.ofSeconds(30));
-        int stripes = before.stats().values().stream().mapToInt(StatResponse::getStripesCount).sum();
+        int stripes = before.stats().values().stream().mapToInt(FilesStatResponse::getStripesCount).sum();
         System.out.printf("REPAIR setup: %d nodes up, %d files (%d stripes of %d + %d, %d KiB shards) stored in %d ms%n",
                 NODES, FILES, stripes, K, M, SHARD >> 10, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
 
         System.out.println("REPAIR before any kill, counters summed over the 8 nodes: " + RepairWatch.describe(watch.sumRepair()));
-        Map<String, StatResponse> stats = before.stats();
+        Map<String, FilesStatResponse> stats = before.stats();
         List<Long> healMillis = new ArrayList<>();
         // Repair traffic of each death (survivors, from the kill to full redundancy), summed: the
         // counters of a node die with it, so the survivors' totals at the end miss the victims' work.

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shardmesh.it.harness.ProcessMesh;
 import io.shardmesh.it.harness.TestFiles;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.proto.v1.RepairStatus;
-import io.shardmesh.proto.v1.StatResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,7 +124,7 @@ class RepairTimeBenchmarkIT {
         double putSeconds = (System.nanoTime() - p0) / 1e9;
         List<String> ids = stored.stream().map(BulkFiles.Stored::fileId).toList();
         RepairWatch.Healed whole = watch.awaitFullRedundancy(READER, ids, System.nanoTime(), Duration.ofMinutes(5));
-        int stripes = whole.stats().values().stream().mapToInt(StatResponse::getStripesCount).sum();
+        int stripes = whole.stats().values().stream().mapToInt(FilesStatResponse::getStripesCount).sum();
         System.out.printf("REPAIR-BENCH [%s] put %d files, %d MiB of data (%d stripes of %d + %d, %d MiB shards, %d MiB"
                         + " stored) in %.1f s: %.1f MB/s of data through %d puts at once%n", label, sizes.size(), total / MIB,
                 stripes, K, M, SHARD / MIB, total / MIB * (K + M) / K, putSeconds, total / 1e6 / putSeconds, PUTS_AT_ONCE);

@@ -8,11 +8,11 @@ import io.shardmesh.it.harness.NodeProcess;
 import io.shardmesh.it.harness.ProcessMesh;
 import io.shardmesh.proto.v1.Contact;
 import io.shardmesh.proto.v1.FilesGrpc;
+import io.shardmesh.proto.v1.FilesStatRequest;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.proto.v1.NodeGrpc;
 import io.shardmesh.proto.v1.RepairStatus;
 import io.shardmesh.proto.v1.ShardShares;
-import io.shardmesh.proto.v1.StatRequest;
-import io.shardmesh.proto.v1.StatResponse;
 import io.shardmesh.proto.v1.StatusRequest;
 import io.shardmesh.proto.v1.StripeShares;
 import java.io.IOException;
@@ -68,7 +68,7 @@ final class RepairWatch {
      * when every stripe has k + m shards, each confirmed (live_holders) by a running node, with a
      * distinct running node for every shard.
      */
-    List<String> shortfalls(Map<String, StatResponse> stats, Set<String> running) {
+    List<String> shortfalls(Map<String, FilesStatResponse> stats, Set<String> running) {
         List<String> out = new ArrayList<>();
         stats.forEach((fileId, stat) -> {
             int width = stat.getFile().getK() + stat.getFile().getM();
@@ -137,15 +137,15 @@ final class RepairWatch {
      * Files.Stat of every file through node {@code via}, all at once: each Stat waits out the
      * probe deadline of every dead holder the file's provider records still name.
      */
-    Map<String, StatResponse> stat(int via, List<String> fileIds) throws InterruptedException {
+    Map<String, FilesStatResponse> stat(int via, List<String> fileIds) throws InterruptedException {
         FilesGrpc.FilesFutureStub stub = FilesGrpc.newFutureStub(channel(via));
-        Map<String, ListenableFuture<StatResponse>> calls = new LinkedHashMap<>();
+        Map<String, ListenableFuture<FilesStatResponse>> calls = new LinkedHashMap<>();
         for (String f : fileIds) {
             calls.put(f, stub.withDeadlineAfter(FileCalls.DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                    .stat(StatRequest.newBuilder().setFileId(f).build()));
+                    .stat(FilesStatRequest.newBuilder().setFileId(f).build()));
         }
-        Map<String, StatResponse> out = new LinkedHashMap<>();
-        for (Map.Entry<String, ListenableFuture<StatResponse>> e : calls.entrySet()) {
+        Map<String, FilesStatResponse> out = new LinkedHashMap<>();
+        for (Map.Entry<String, ListenableFuture<FilesStatResponse>> e : calls.entrySet()) {
             try {
                 out.put(e.getKey(), e.getValue().get());
             } catch (ExecutionException x) {
@@ -160,7 +160,7 @@ final class RepairWatch {
     }
 
     /** What {@link #awaitFullRedundancy} saw. */
-    record Healed(Duration took, int polls, Map<String, StatResponse> stats) {
+    record Healed(Duration took, int polls, Map<String, FilesStatResponse> stats) {
     }
 
     /**
@@ -177,7 +177,7 @@ final class RepairWatch {
         while (true) {
             polls++;
             try {
-                Map<String, StatResponse> stats = stat(via, fileIds);
+                Map<String, FilesStatResponse> stats = stat(via, fileIds);
                 last = shortfalls(stats, runningIds());
                 if (last.isEmpty()) {
                     return new Healed(Duration.ofNanos(System.nanoTime() - sinceNanos), polls, stats);
@@ -307,9 +307,9 @@ final class RepairWatch {
     }
 
     /** Shards per running node, by node index, over every stripe of {@code stats} (live holders). */
-    Map<Integer, Integer> shardsPerNode(Map<String, StatResponse> stats) {
+    Map<Integer, Integer> shardsPerNode(Map<String, FilesStatResponse> stats) {
         Map<Integer, Integer> out = new LinkedHashMap<>();
-        for (StatResponse s : stats.values()) {
+        for (FilesStatResponse s : stats.values()) {
             for (StripeShares stripe : s.getStripesList()) {
                 for (ShardShares shard : stripe.getShardsList()) {
                     for (Contact c : shard.getLiveHoldersList()) {

@@ -124,7 +124,7 @@ public final class FilesService {
             } else if (!asker.secured() && asker.local()) {
                 requester = self;
             } else {
-                throw MeshException.permissionDenied("deleting " + fileId + " needs the owner's signature (DeleteRequest.owner)"
+                throw MeshException.permissionDenied("deleting " + fileId + " needs the owner's signature (FilesDeleteRequest.owner)"
                         + (asker.secured() ? " or a TLS connection with the owner's key (the CLI: shardmesh rm; this node's"
                                 + " files: shardmesh --key <data dir>/node.key rm)" : " or a call from this node's own host"));
             }

@@ -17,20 +17,20 @@ import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.common.transfer.FileHealth;
 import io.shardmesh.common.transfer.FilePut;
 import io.shardmesh.common.transfer.TransferConfig;
-import io.shardmesh.proto.v1.DeleteRequest;
-import io.shardmesh.proto.v1.DeleteResponse;
 import io.shardmesh.proto.v1.FileEntry;
+import io.shardmesh.proto.v1.FilesDeleteRequest;
+import io.shardmesh.proto.v1.FilesDeleteResponse;
 import io.shardmesh.proto.v1.FilesGetRequest;
 import io.shardmesh.proto.v1.FilesGetResponse;
+import io.shardmesh.proto.v1.FilesListRequest;
+import io.shardmesh.proto.v1.FilesListResponse;
 import io.shardmesh.proto.v1.FilesPutHeader;
 import io.shardmesh.proto.v1.FilesPutRequest;
 import io.shardmesh.proto.v1.FilesPutResponse;
-import io.shardmesh.proto.v1.ListRequest;
-import io.shardmesh.proto.v1.ListResponse;
+import io.shardmesh.proto.v1.FilesStatRequest;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.proto.v1.ReactorFilesGrpc;
 import io.shardmesh.proto.v1.ShardShares;
-import io.shardmesh.proto.v1.StatRequest;
-import io.shardmesh.proto.v1.StatResponse;
 import io.shardmesh.proto.v1.StripeShares;
 import io.shardmesh.server.files.FilesService;
 import io.shardmesh.server.files.ManifestIndex;
@@ -95,7 +95,11 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
                             }
                             offset[0] += data.remaining();
                             return b.build();
-                        });
+                        })
+                        // Nothing to read (an empty file, a range at its end): the caller still
+                        // learns what it asked for.
+                        .switchIfEmpty(Mono.fromSupplier(() -> FilesGetResponse.newBuilder()
+                                .setOffset(request.getOffset()).setFile(entry(r)).build()));
             });
         });
     }
@@ -128,10 +132,10 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
     }
 
     @Override
-    public Mono<StatResponse> stat(StatRequest request) {
+    public Mono<FilesStatResponse> stat(FilesStatRequest request) {
         return Mono.defer(() -> files.resolve(Wire.contentId(request.getFileId(), "file_id"), key(request.getKey())))
                 .flatMap(r -> files.health(r).map(health -> {
-                    StatResponse.Builder b = StatResponse.newBuilder()
+                    FilesStatResponse.Builder b = FilesStatResponse.newBuilder()
                             .setFile(entry(r))
                             .setManifest(ManifestCodec.toProto(r.manifest()));
                     List<List<ContentId>> stripes = r.manifest().stripes();
@@ -153,7 +157,7 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
     }
 
     @Override
-    public Mono<ListResponse> list(ListRequest request) {
+    public Mono<FilesListResponse> list(FilesListRequest request) {
         return Mono.defer(() -> {
             int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
             if (size < 1 || size > MAX_PAGE) {
@@ -161,7 +165,7 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
             }
             return files.list(size, request.getPageToken());
         }).map(page -> {
-            ListResponse.Builder b = ListResponse.newBuilder().setNextPageToken(page.nextToken());
+            FilesListResponse.Builder b = FilesListResponse.newBuilder().setNextPageToken(page.nextToken());
             for (ManifestIndex.Entry e : page.entries()) {
                 b.addFiles(FileEntry.newBuilder().setFileId(e.fileId().hex()).setName(e.name()).setSize(e.size())
                         .setK(e.k()).setM(e.m()).setShardSize(e.shardSize()).setOwnerId(e.ownerId().hex())
@@ -172,13 +176,13 @@ public final class FilesGrpcService extends ReactorFilesGrpc.FilesImplBase {
     }
 
     @Override
-    public Mono<DeleteResponse> delete(DeleteRequest request) {
+    public Mono<FilesDeleteResponse> delete(FilesDeleteRequest request) {
         Caller.Info caller = Caller.current();
         FilesService.Asker asker = new FilesService.Asker(caller.node(), caller.secured(), Caller.isLocal());
         return Mono.defer(() -> files.delete(Wire.contentId(request.getFileId(), "file_id"),
                         request.hasOwner() ? Optional.of(Wire.ownerProof(true, request.getOwner(), "owner")) : Optional.empty(),
                         asker))
-                .map(d -> DeleteResponse.newBuilder().setHoldersUnpinned(d.holdersUnpinned())
+                .map(d -> FilesDeleteResponse.newBuilder().setHoldersUnpinned(d.holdersUnpinned())
                         .setHoldersUnreachable(d.holdersUnreachable()).build());
     }
 

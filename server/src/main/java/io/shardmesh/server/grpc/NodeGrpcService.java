@@ -55,7 +55,7 @@ public final class NodeGrpcService extends ReactorNodeGrpc.NodeImplBase {
     public Mono<StatusResponse> status(StatusRequest request) {
         return Mono.defer(status::status).map(s -> {
             StatusResponse.Builder b = StatusResponse.newBuilder()
-                    .setSelf(Wire.contact(s.self()))
+                    .setNode(Wire.contact(s.self()))
                     .setListenAddress(s.listenAddress())
                     .setTransport(s.transport())
                     .setVersion(s.version())

@@ -11,16 +11,17 @@ import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.dht.KademliaConfig;
 import io.shardmesh.common.grpc.StreamFlow;
 import io.shardmesh.common.id.ContentId;
-import io.shardmesh.proto.v1.DeleteRequest;
 import io.shardmesh.proto.v1.FileEntry;
+import io.shardmesh.proto.v1.FilesDeleteRequest;
 import io.shardmesh.proto.v1.FilesGetRequest;
+import io.shardmesh.proto.v1.FilesGetResponse;
+import io.shardmesh.proto.v1.FilesListRequest;
 import io.shardmesh.proto.v1.FilesPutHeader;
 import io.shardmesh.proto.v1.FilesPutRequest;
 import io.shardmesh.proto.v1.FilesPutResponse;
-import io.shardmesh.proto.v1.ListRequest;
+import io.shardmesh.proto.v1.FilesStatRequest;
+import io.shardmesh.proto.v1.FilesStatResponse;
 import io.shardmesh.proto.v1.ReactorFilesGrpc;
-import io.shardmesh.proto.v1.StatRequest;
-import io.shardmesh.proto.v1.StatResponse;
 import io.shardmesh.server.dht.DhtConfig;
 import io.shardmesh.server.node.ShardmeshNode;
 import io.shardmesh.server.testing.Chunks;
@@ -126,6 +127,31 @@ class FilesMeshTest {
     }
 
     @Test
+    void get_atTheEndOrOfAnEmptyFile_isOneFrameNamingTheFile_andPastTheEndIsOutOfRange() {
+        byte[] data = Chunks.random(1000, 9);
+        String id = put(nodes.get(0), data, "ends", false).getFileId();
+        String empty = put(nodes.get(0), new byte[0], "empty", false).getFileId();
+        List<ManagedChannel> chs = new ArrayList<>();
+        try {
+            List<FilesGetResponse> atEnd = files(nodes.get(1), chs)
+                    .get(FilesGetRequest.newBuilder().setFileId(id).setOffset(1000).build()).collectList().block(WAIT);
+            assertThat(atEnd).singleElement().satisfies(f -> {
+                assertThat(f.getData().isEmpty()).isTrue();
+                assertThat(f.getOffset()).isEqualTo(1000);
+                assertThat(f.getFile().getName()).isEqualTo("ends");
+                assertThat(f.getFile().getSize()).isEqualTo(1000);
+            });
+            List<FilesGetResponse> none = files(nodes.get(1), chs)
+                    .get(FilesGetRequest.newBuilder().setFileId(empty).build()).collectList().block(WAIT);
+            assertThat(none).singleElement().satisfies(f -> assertThat(f.getFile().getName()).isEqualTo("empty"));
+        } finally {
+            chs.forEach(ManagedChannel::shutdownNow);
+        }
+        assertStatus(() -> get(nodes.get(1), FilesGetRequest.newBuilder().setFileId(id).setOffset(1001).build()),
+                Status.Code.OUT_OF_RANGE);
+    }
+
+    @Test
     void put_sameContentAndOptionsTwice_givesTheSameFileId() {
         byte[] data = Chunks.random(30_000, 77);
         assertThat(put(nodes.get(1), data, "same", false).getFileId()).isEqualTo(put(nodes.get(1), data, "same", false).getFileId());
@@ -188,7 +214,7 @@ class FilesMeshTest {
     void get_holderWithACorruptedShard_isRoutedAround() throws Exception {
         byte[] data = Chunks.random(STRIPE, 11);
         FilesPutResponse r = put(nodes.get(0), data, "corrupt", false);
-        StatResponse stat = stat(nodes.get(0), r.getFileId());
+        FilesStatResponse stat = stat(nodes.get(0), r.getFileId());
         String firstShard = stat.getStripes(0).getShards(0).getChunkId();
         String holder = stat.getStripes(0).getShards(0).getHolders(0).getNodeId();
         ShardmeshNode h = nodes.stream().filter(n -> n.id().hex().equals(holder)).findFirst().orElseThrow();
@@ -205,7 +231,7 @@ class FilesMeshTest {
     void get_holderThatStalls_isHedgedAround() {
         byte[] data = Chunks.random(2 * STRIPE, 13);
         FilesPutResponse r = put(nodes.get(0), data, "stall", false);
-        StatResponse stat = stat(nodes.get(0), r.getFileId());
+        FilesStatResponse stat = stat(nodes.get(0), r.getFileId());
         String holder = stat.getStripes(0).getShards(0).getHolders(0).getNodeId();
         ShardmeshNode h = nodes.stream().filter(n -> n.id().hex().equals(holder)).findFirst().orElseThrow();
         ShardmeshNode reader = nodes.stream().filter(n -> n != h).findFirst().orElseThrow();
@@ -241,7 +267,7 @@ class FilesMeshTest {
     void stat_showsEveryShardAndItsHolder() {
         byte[] data = Chunks.random(2 * STRIPE, 19);
         FilesPutResponse r = put(nodes.get(2), data, "shares", false);
-        StatResponse s = stat(nodes.get(4), r.getFileId());
+        FilesStatResponse s = stat(nodes.get(4), r.getFileId());
         assertThat(s.getFile().getName()).isEqualTo("shares");
         assertThat(s.getStripesList()).hasSize(2);
         s.getStripesList().forEach(stripe -> {
@@ -263,7 +289,7 @@ class FilesMeshTest {
         ShardmeshNode gone = nodes.get(3);
         mesh.down(gone);
         try {
-            StatResponse s = stat(nodes.get(0), r.getFileId());
+            FilesStatResponse s = stat(nodes.get(0), r.getFileId());
             s.getStripesList().forEach(stripe -> {
                 // Still announced by all six, but only five answer.
                 assertThat(stripe.getShardsList()).allSatisfy(sh -> assertThat(sh.getHoldersList()).isNotEmpty());
@@ -309,16 +335,16 @@ class FilesMeshTest {
         List<ManagedChannel> chs = new ArrayList<>();
         try {
             var stub = files(nodes.get(5), chs);
-            var first = stub.list(ListRequest.newBuilder().setPageSize(2).build()).block(WAIT);
+            var first = stub.list(FilesListRequest.newBuilder().setPageSize(2).build()).block(WAIT);
             assertThat(first.getFilesList()).hasSize(2);
             assertThat(first.getNextPageToken()).isNotEmpty();
-            var second = stub.list(ListRequest.newBuilder().setPageSize(2)
+            var second = stub.list(FilesListRequest.newBuilder().setPageSize(2)
                     .setPageToken(first.getNextPageToken()).build()).block(WAIT);
             assertThat(second.getFilesList()).isNotEmpty();
             assertThat(second.getFilesList()).doesNotContainAnyElementsOf(first.getFilesList());
-            assertStatus(() -> stub.list(ListRequest.newBuilder().setPageSize(5000).build()).block(WAIT),
+            assertStatus(() -> stub.list(FilesListRequest.newBuilder().setPageSize(5000).build()).block(WAIT),
                     Status.Code.INVALID_ARGUMENT);
-            assertStatus(() -> stub.list(ListRequest.newBuilder().setPageToken("x").build()).block(WAIT),
+            assertStatus(() -> stub.list(FilesListRequest.newBuilder().setPageToken("x").build()).block(WAIT),
                     Status.Code.INVALID_ARGUMENT);
         } finally {
             chs.forEach(ManagedChannel::shutdownNow);
@@ -331,12 +357,12 @@ class FilesMeshTest {
         String id = put(nodes.get(2), data, "doomed", false).getFileId();
         List<ManagedChannel> chs = new ArrayList<>();
         try {
-            assertStatus(() -> files(nodes.get(3), chs).delete(DeleteRequest.newBuilder()
+            assertStatus(() -> files(nodes.get(3), chs).delete(FilesDeleteRequest.newBuilder()
                     .setFileId(id).build()).block(WAIT), Status.Code.PERMISSION_DENIED);
             assertThat(get(nodes.get(4), id)).isEqualTo(data);
 
             List<Long> pinnedBefore = nodes.stream().map(n -> n.status().block(WAIT).pinnedFiles()).toList();
-            var d = files(nodes.get(2), chs).delete(DeleteRequest.newBuilder().setFileId(id).build()).block(WAIT);
+            var d = files(nodes.get(2), chs).delete(FilesDeleteRequest.newBuilder().setFileId(id).build()).block(WAIT);
             assertThat(d.getHoldersUnpinned()).isEqualTo(6);
             assertThat(d.getHoldersUnreachable()).isZero();
             assertStatus(() -> get(nodes.get(4), id), Status.Code.NOT_FOUND);
@@ -357,7 +383,7 @@ class FilesMeshTest {
         String id = put(nodes.get(2), data, "phoenix", false).getFileId();
         List<ManagedChannel> chs = new ArrayList<>();
         try {
-            files(nodes.get(2), chs).delete(DeleteRequest.newBuilder().setFileId(id).build()).block(WAIT);
+            files(nodes.get(2), chs).delete(FilesDeleteRequest.newBuilder().setFileId(id).build()).block(WAIT);
         } finally {
             chs.forEach(ManagedChannel::shutdownNow);
         }
@@ -421,16 +447,16 @@ class FilesMeshTest {
     private List<FileEntry> listAll(ShardmeshNode n) {
         List<ManagedChannel> chs = new ArrayList<>();
         try {
-            return files(n, chs).list(ListRequest.newBuilder().setPageSize(1000).build()).block(WAIT).getFilesList();
+            return files(n, chs).list(FilesListRequest.newBuilder().setPageSize(1000).build()).block(WAIT).getFilesList();
         } finally {
             chs.forEach(ManagedChannel::shutdownNow);
         }
     }
 
-    private StatResponse stat(ShardmeshNode via, String id) {
+    private FilesStatResponse stat(ShardmeshNode via, String id) {
         List<ManagedChannel> chs = new ArrayList<>();
         try {
-            return files(via, chs).stat(StatRequest.newBuilder().setFileId(id).build()).block(WAIT);
+            return files(via, chs).stat(FilesStatRequest.newBuilder().setFileId(id).build()).block(WAIT);
         } finally {
             chs.forEach(ManagedChannel::shutdownNow);
         }

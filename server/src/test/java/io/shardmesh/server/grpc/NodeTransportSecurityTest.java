@@ -99,11 +99,11 @@ class NodeTransportSecurityTest {
         var withKey = NodeGrpc.newBlockingStub(track(TestChannels.tls("127.0.0.1", a.port())))
                 .withDeadlineAfter(10, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
         assertThat(withKey.getTransport()).isEqualTo(TransportSecurity.TLS);
-        assertThat(withKey.getSelf().getNodeId()).isEqualTo(a.id().hex());
+        assertThat(withKey.getNode().getNodeId()).isEqualTo(a.id().hex());
         // As grpcurl -insecure, ghz --skipTLS and buf curl -k call: TLS without a certificate.
         var anonymous = NodeGrpc.newBlockingStub(track(TestChannels.anonymous("127.0.0.1", a.port())))
                 .withDeadlineAfter(10, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
-        assertThat(anonymous.getSelf().getNodeId()).isEqualTo(a.id().hex());
+        assertThat(anonymous.getNode().getNodeId()).isEqualTo(a.id().hex());
     }
 
     @Test

@@ -47,8 +47,8 @@ class ShardmeshNodeTest {
 
                 StatusResponse s = NodeGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                         .status(StatusRequest.getDefaultInstance());
-                assertThat(s.getSelf().getNodeId()).isEqualTo(node.id().hex());
-                assertThat(s.getSelf().getPort()).isEqualTo(node.port());
+                assertThat(s.getNode().getNodeId()).isEqualTo(node.id().hex());
+                assertThat(s.getNode().getPort()).isEqualTo(node.port());
                 assertThat(s.getStoredChunks()).isZero();
                 assertThat(s.getUptimeMs()).isGreaterThanOrEqualTo(0);
             } finally {
