@@ -14,6 +14,7 @@ import io.shardmesh.common.grpc.GrpcMesh;
 import io.shardmesh.common.grpc.PeerChannels;
 import io.shardmesh.common.grpc.Wire;
 import io.shardmesh.common.id.ContentId;
+import io.shardmesh.common.id.NodeId;
 import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FileDelete;
 import io.shardmesh.common.transfer.FileDirectory;
@@ -110,6 +111,11 @@ final class ClientMesh implements AutoCloseable {
                     .flatMap(c -> transport.store(c, record, DHT.rpcTimeout()).map(stored -> 1).onErrorResume(e -> Mono.just(0)), 8)
                     .reduce(0, Integer::sum);
         }
+    }
+
+    /** The node among those this client learnt whose id is {@code id}, if any. */
+    Optional<Contact> node(NodeId id) {
+        return nodes.stream().filter(c -> c.id().equals(id)).findFirst();
     }
 
     /** The CLI's own key, made on first use. */

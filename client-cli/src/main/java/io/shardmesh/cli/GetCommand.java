@@ -81,21 +81,19 @@ class GetCommand implements Callable<Integer> {
 
         /**
          * {@link #parse} for ids and capabilities; anything else is a file name, looked up in
-         * the files {@code node} knows ({@code ls}). A name must pick one file: several files
-         * of that name is an error listing their ids.
+         * the files {@code node} and its online peers list ({@code ls --network}), so the answer
+         * does not depend on which node is asked. A name must pick one file: several files of
+         * that name is an error listing their ids.
          */
-        static Handle resolve(String text, HostPort node, TransportSecurity security) {
+        static Handle resolve(String text, HostPort node, TransportSecurity security, java.io.PrintWriter err) {
             if (ID_OR_CAPABILITY.matcher(text.trim()).matches()) {
                 return parse(text);
             }
-            List<String> ids;
-            try (NodeClient client = new NodeClient(node, security)) {
-                ids = LsCommand.list(client, "looking up the name '" + text + "'").stream().filter(f -> f.getName().equals(text))
-                        .map(FileEntry::getFileId).distinct().toList();
-            }
+            List<String> ids = LsCommand.known(node, security, true, "looking up the name '" + text + "'", err).files().values()
+                    .stream().filter(f -> f.getName().equals(text)).map(FileEntry::getFileId).distinct().toList();
             if (ids.isEmpty()) {
-                throw MeshException.notFound("no file named '" + text + "' at node " + node + nearlyAnId(text.trim())
-                        .orElse(" (use a file id, or see 'shardmesh ls')"));
+                throw MeshException.notFound("no file named '" + text + "' at node " + node + " or its peers"
+                        + nearlyAnId(text.trim()).orElse(" (use a file id, or see 'shardmesh ls --network')"));
             }
             if (ids.size() > 1) {
                 throw MeshException.failedPrecondition(ids.size() + " files are named '" + text + "': "
@@ -117,7 +115,7 @@ class GetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Handle h = Handle.resolve(handle, global.node(), global.security());
+        Handle h = Handle.resolve(handle, global.node(), global.security(), spec.commandLine().getErr());
         try (ClientMesh mesh = ClientMesh.connect(global.node(), global)) {
             FileGet.Resolved r = mesh.get.resolve(h.fileId(), h.key()).block(DemoCommand.STEP);
             if ("-".equals(output)) {

@@ -9,14 +9,18 @@ import io.shardmesh.proto.v1.FilesListResponse;
 import io.shardmesh.proto.v1.FilesStatRequest;
 import io.shardmesh.proto.v1.ListPeersRequest;
 import io.shardmesh.proto.v1.PeerStatus;
+import io.shardmesh.server.grpc.TransportSecurity;
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +30,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code shardmesh ls}: the files a node knows, or every online peer's lists merged. */
 @Command(name = "ls", aliases = "list", mixinStandardHelpOptions = true,
-        description = "List the files a node knows (put through it, or whose manifest it keeps).",
+        description = "List the files a node knows (put through it, or whose manifest it keeps); --network adds its"
+                + " peers' lists and says how many of the nodes asked list each file.",
         footer = {"", "Example:", "  shardmesh ls", "  shardmesh ls --network --json"})
 final class LsCommand implements Callable<Integer> {
 
@@ -55,6 +60,52 @@ final class LsCommand implements Callable<Integer> {
         return files;
     }
 
+    /** Most peers a network listing asks besides the node (each costs a List). */
+    static final int MAX_PEERS = 32;
+
+    /** Every file the listing found, and the nodes that list it. */
+    record Known(Map<String, FileEntry> files, Map<String, Set<HostPort>> knownAt, int asked) {
+    }
+
+    /**
+     * The files {@code node} lists and, with {@code network}, those its online peers list (at
+     * most {@link #MAX_PEERS}), merged by id. A peer that does not answer is passed over with a
+     * warning on {@code err}.
+     */
+    static Known known(HostPort node, TransportSecurity security, boolean network, String what, PrintWriter err) {
+        Map<String, FileEntry> files = new LinkedHashMap<>();
+        Map<String, Set<HostPort>> knownAt = new HashMap<>();
+        List<HostPort> peers = new ArrayList<>();
+        try (NodeClient client = new NodeClient(node, security)) {
+            if (network) {
+                for (var p : client.call("peers", stubs -> stubs.node().listPeers(ListPeersRequest.getDefaultInstance()))
+                        .getPeersList()) {
+                    if (p.getStatus() == PeerStatus.PEER_STATUS_ONLINE && peers.size() < MAX_PEERS) {
+                        peers.add(new HostPort(p.getContact().getHost(), p.getContact().getPort()));
+                    }
+                }
+            }
+            list(client, what).forEach(f -> {
+                files.putIfAbsent(f.getFileId(), f);
+                knownAt.computeIfAbsent(f.getFileId(), x -> new LinkedHashSet<>()).add(node);
+            });
+        }
+        int asked = 1;
+        for (HostPort n : peers) {
+            try (NodeClient peer = new NodeClient(n, security)) {
+                list(peer, what).forEach(f -> {
+                    files.putIfAbsent(f.getFileId(), f);
+                    knownAt.computeIfAbsent(f.getFileId(), x -> new LinkedHashSet<>()).add(n);
+                });
+                asked++;
+            } catch (MeshException e) {
+                err.printf("warning: %s did not answer (%s)%n", n, e.kind());
+                err.flush();
+            }
+        }
+        return new Known(files, knownAt, asked);
+    }
+
     /** Most files whose holders {@code ls --network} probes (each costs a Stat). */
     static final int MAX_HEALTH_PROBES = 200;
 
@@ -78,25 +129,8 @@ final class LsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, FileEntry> files = new LinkedHashMap<>();
-        List<HostPort> peers = new ArrayList<>();
-        try (NodeClient node = new NodeClient(global.node(), global.security())) {
-            if (network) {
-                for (var p : node.call("peers", stubs -> stubs.node().listPeers(ListPeersRequest.getDefaultInstance())).getPeersList()) {
-                    if (p.getStatus() == PeerStatus.PEER_STATUS_ONLINE) {
-                        peers.add(new HostPort(p.getContact().getHost(), p.getContact().getPort()));
-                    }
-                }
-            }
-            list(node, "ls").forEach(f -> files.putIfAbsent(f.getFileId(), f));
-        }
-        for (HostPort n : peers) {
-            try (NodeClient peer = new NodeClient(n, global.security())) {
-                list(peer, "ls").forEach(f -> files.putIfAbsent(f.getFileId(), f));
-            } catch (MeshException e) {
-                spec.commandLine().getErr().printf("warning: %s did not answer (%s)%n", n, e.kind());
-            }
-        }
+        Known known = known(global.node(), global.security(), network, "ls", spec.commandLine().getErr());
+        Map<String, FileEntry> files = known.files();
         Map<String, String> health = network && !global.json && !global.quiet ? health(files.keySet()) : Map.of();
         NodeClient.print(global, spec.commandLine().getOut(), FilesListResponse.newBuilder().addAllFiles(files.values()).build(), out -> {
             if (global.quiet) {
@@ -104,12 +138,14 @@ final class LsCommand implements Callable<Integer> {
                 return;
             }
             String header = String.format("%-64s  %10s  %-5s  %-20s", "FILE ID", "SIZE", "K+M", "CREATED");
-            out.println(header + (network ? String.format("  %-22s", "HEALTH (WORST STRIPE)") : "") + "  NAME");
+            out.println(header + (network ? String.format("  %-22s  %-9s", "HEALTH (WORST STRIPE)", "LISTED AT") : "")
+                    + "  NAME");
             for (FileEntry f : files.values()) {
                 String line = String.format("%-64s  %10s  %-5s  %-20s", f.getFileId(), Sizes.format(f.getSize()),
                         f.getK() + "+" + f.getM(), Instant.ofEpochMilli(f.getCreatedAtUnixMs()).toString().substring(0, 19));
-                out.println(line + (network ? String.format("  %-22s", health.getOrDefault(f.getFileId(), "?")) : "") + "  "
-                        + (f.getEncrypted() && f.getName().isEmpty() ? "(encrypted)" : f.getName()));
+                String listedAt = known.knownAt().get(f.getFileId()).size() + " of " + known.asked();
+                out.println(line + (network ? String.format("  %-22s  %-9s", health.getOrDefault(f.getFileId(), "?"), listedAt)
+                        : "") + "  " + (f.getEncrypted() && f.getName().isEmpty() ? "(encrypted)" : f.getName()));
             }
         });
         return ExitCodes.OK;

@@ -1,8 +1,11 @@
 package io.shardmesh.cli;
 
+import io.shardmesh.common.id.NodeId;
+import io.shardmesh.common.net.HostPort;
 import io.shardmesh.common.transfer.FileDelete;
 import io.shardmesh.common.transfer.FileGet;
 import io.shardmesh.proto.v1.FilesDeleteRequest;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,13 +36,17 @@ final class RmCommand implements Callable<Integer> {
         int unreachable;
         try (ClientMesh client = ClientMesh.connect(global.node(), global)) {
             FileGet.Resolved r = client.get.resolve(h.fileId(), h.key()).block(DemoCommand.STEP);
-            if (r.manifest().ownerId().equals(client.owner.id())) {
+            NodeId owner = r.manifest().ownerId();
+            // A node's own file (put through it, this CLI acting with that node's key): deleted
+            // through that node, so that it stops listing what was put through it.
+            Optional<HostPort> ownerNode = client.node(owner).map(c -> new HostPort(c.host(), c.port()));
+            if (owner.equals(client.owner.id()) && ownerNode.isEmpty()) {
                 FileDelete.Deleted d = client.delete.delete(h.fileId(), client.owner.id()).block(DemoCommand.STEP);
                 unpinned = d.holdersUnpinned();
                 unreachable = d.holdersUnreachable();
             } else {
                 // Not ours: perhaps the node's (put through it); the node decides.
-                try (NodeClient node = new NodeClient(global.node(), global.security())) {
+                try (NodeClient node = new NodeClient(ownerNode.orElse(global.node()), global.security())) {
                     var d = node.call("rm", NodeClient.LOOKUP_DEADLINE,
                             stubs -> stubs.files().delete(FilesDeleteRequest.newBuilder().setFileId(h.fileId().hex()).build()));
                     unpinned = d.getHoldersUnpinned();

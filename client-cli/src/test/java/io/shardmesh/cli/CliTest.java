@@ -2,12 +2,20 @@ package io.shardmesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.util.JsonFormat;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardmesh.common.crypto.NodeKey;
 import io.shardmesh.common.crypto.StripeCipher;
 import io.shardmesh.common.id.ContentId;
 import io.shardmesh.common.net.HostPort;
+import io.shardmesh.proto.v1.FilesPutHeader;
+import io.shardmesh.proto.v1.FilesPutRequest;
+import io.shardmesh.proto.v1.ReactorFilesGrpc;
 import io.shardmesh.proto.v1.StatusResponse;
 import io.shardmesh.server.grpc.NodeTransport;
+import io.shardmesh.server.grpc.TransportSecurity;
 import io.shardmesh.server.node.ShardmeshNode;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -19,8 +27,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +40,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import reactor.core.publisher.Flux;
 
 /** The real commands against real nodes on 127.0.0.1 (ports picked by the OS). */
 class CliTest {
@@ -253,6 +265,32 @@ class CliTest {
         assertThat(run("stat", id, "--node", node(a)).exit()).as("still there").isZero();
     }
 
+    /** Puts {@code data} through node {@code n} with Files.Put, as grpcurl would: the node owns the file and lists it. */
+    private static String putThroughNode(ShardmeshNode n, String name, byte[] data) throws Exception {
+        ManagedChannel ch = TransportSecurity.network(TransportSecurity.tls(NodeKey.generate(), Clock.systemUTC())
+                .channel(NettyChannelBuilder.forAddress("127.0.0.1", n.port()), Optional.empty()));
+        try {
+            return ReactorFilesGrpc.newReactorStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .put(Flux.just(FilesPutRequest.newBuilder().setHeader(FilesPutHeader.newBuilder().setName(name).setK(1).setM(1)).build(),
+                            FilesPutRequest.newBuilder().setData(ByteString.copyFrom(data)).build()))
+                    .block(Duration.ofSeconds(30)).getFileId();
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    @Test
+    void rm_ofANodesOwnFile_withThatNodesKey_throughAnotherNode_dropsItFromEveryList() throws Exception {
+        System.setProperty("shardmesh.home", dir.resolve("home").toString());
+        String id = putThroughNode(a, "gateway.txt", "put through a".getBytes(StandardCharsets.UTF_8));
+        assertThat(run("ls", "--node", node(a), "-q").out().lines()).contains(id);
+        Run rm = run("rm", id, "--key", dir.resolve("a").resolve("node.key").toString(), "--node", node(b));
+        assertThat(rm.exit()).as(rm.err()).isZero();
+        for (ShardmeshNode n : List.of(a, b)) {
+            assertThat(run("ls", "--node", node(n), "-q").out()).as("listed at %s after rm", node(n)).doesNotContain(id);
+        }
+    }
+
     @Test
     void shell_runsAScriptFile_andCompletesFileNames() throws Exception {
         Path script = dir.resolve("setup.sm");
@@ -410,11 +448,23 @@ class CliTest {
         Run ls = run("ls", "--network", "--node", node(a), "-q");
         assertThat(ls.exit()).isZero();
         assertThat(ls.out().lines()).contains(id);
+        Run table = run("ls", "--network", "--node", node(a));
+        assertThat(table.out()).contains("LISTED AT");
+        assertThat(table.out().lines().filter(l -> l.startsWith(id))).singleElement().asString().contains("2 of 2");
 
         Run rm = run("rm", id, "--node", node(a));
         assertThat(rm.exit()).as(rm.err()).isZero();
         assertThat(rm.out()).contains("deleted " + id);
         assertThat(run("get", id, "-o", dir.resolve("gone").toString(), "--node", node(b)).exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        for (ShardmeshNode n : List.of(a, b)) {
+            for (String how : List.of("ls", "ls --network", "ls --json")) {
+                List<String> args = new ArrayList<>(List.of(how.split(" ")));
+                args.addAll(List.of("--node", node(n)));
+                Run after = run(args.toArray(String[]::new));
+                assertThat(after.exit()).isZero();
+                assertThat(after.out()).as("%s at %s after rm", how, node(n)).doesNotContain(id);
+            }
+        }
     }
 
     @Test
