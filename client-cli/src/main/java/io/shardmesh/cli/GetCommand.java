@@ -93,7 +93,8 @@ class GetCommand implements Callable<Integer> {
                     .stream().filter(f -> f.getName().equals(text)).map(FileEntry::getFileId).distinct().toList();
             if (ids.isEmpty()) {
                 throw MeshException.notFound("no file named '" + text + "' at node " + node + " or its peers"
-                        + nearlyAnId(text.trim()).orElse(" (use a file id, or see 'shardmesh ls --network')"));
+                        + nearlyAnId(text.trim())
+                        .orElse(" (use a file id, or see '" + ShardmeshCommand.program() + " ls --network')"));
             }
             if (ids.size() > 1) {
                 throw MeshException.failedPrecondition(ids.size() + " files are named '" + text + "': "

@@ -109,7 +109,8 @@ final class NodeClient implements AutoCloseable {
         }
         if (me.kind() == ErrorKind.UNAVAILABLE && e.getStatus().getCause() != null) {
             return new MeshException(me.kind(), me.getMessage()
-                    + " (is a node running there? start one with 'shardmesh node' or use --node HOST:PORT)", e);
+                    + " (is a node running there? start one with '" + ShardmeshCommand.program()
+                    + " node' or use --node HOST:PORT)", e);
         }
         if (me.kind() == ErrorKind.DEADLINE_EXCEEDED) {
             return new MeshException(me.kind(), me.getMessage() + " (the node did not answer in time)", e);

@@ -31,6 +31,14 @@ public final class ShardmeshCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
+    /** Set by the launcher from $SHARDMESH_PROGRAM. */
+    static final String PROGRAM_PROPERTY = "shardmesh.program";
+
+    /** How to spell this program in a suggestion: {@code ./shardmesh} in a checkout, as the launcher says. */
+    static String program() {
+        return System.getProperty(PROGRAM_PROPERTY, "shardmesh");
+    }
+
     /** The configured command line, with the contract's exit codes and one-line errors. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new ShardmeshCommand()).setCaseInsensitiveEnumValuesAllowed(true);

@@ -20,9 +20,6 @@ import picocli.CommandLine.Spec;
         footer = {"", "Example:", "  shardmesh up --nodes 5 --base-port 7070 --data-dir ./mesh"})
 final class UpCommand implements Callable<Integer> {
 
-    /** Set by the launcher from $SHARDMESH_PROGRAM. */
-    static final String PROGRAM_PROPERTY = "shardmesh.program";
-
     @Spec
     CommandSpec spec;
 
@@ -68,17 +65,12 @@ final class UpCommand implements Callable<Integer> {
         }
         out.printf("%nA %d-node mesh is up. Point commands at any node, for example:%n", count);
         out.printf("  export SHARDMESH_NODE=127.0.0.1:%d%n", basePort);
-        String me = program();
+        String me = ShardmeshCommand.program();
         out.printf("  %1$s status%n  %1$s peers%n  %1$s kv put hello world && %1$s kv get hello --node 127.0.0.1:%2$d%n",
                 me, basePort + count - 1);
         out.println("Press Ctrl-C to stop.");
         out.flush();
         stopped.await();
         return ExitCodes.OK;
-    }
-
-    /** How to spell this command in a suggestion: {@code ./shardmesh} in a checkout, set by the launcher. */
-    static String program() {
-        return System.getProperty(PROGRAM_PROPERTY, "shardmesh");
     }
 }

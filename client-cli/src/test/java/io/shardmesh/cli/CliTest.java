@@ -373,6 +373,14 @@ class CliTest {
         assertThat(r.err().lines().toList()).singleElement().asString()
                 .startsWith("shardmesh status: ").contains("is a node running there?");
         assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(r.err()).contains("start one with 'shardmesh node'");
+        // From a checkout the launcher says how it was called, and the hint spells it so.
+        System.setProperty(ShardmeshCommand.PROGRAM_PROPERTY, "./shardmesh");
+        try {
+            assertThat(run("status", "--node", "127.0.0.1:" + free).err()).contains("start one with './shardmesh node'");
+        } finally {
+            System.clearProperty(ShardmeshCommand.PROGRAM_PROPERTY);
+        }
     }
 
     @Test
