@@ -54,11 +54,18 @@ final class PeerLimits implements ServerInterceptor {
         final TokenBucket chunkBytes;
 
         Buckets(long now) {
-            stores = new TokenBucket(rates.storesPerSecond(), rates.storesPerSecond() * rates.burst().toMillis() / 1000.0, now);
-            lookups = new TokenBucket(rates.lookupsPerSecond(), rates.lookupsPerSecond() * rates.burst().toMillis() / 1000.0, now);
-            chunkBytes = new TokenBucket(rates.chunkBytesPerSecond(),
-                    rates.chunkBytesPerSecond() * (double) rates.burst().toMillis() / 1000.0, now);
+            stores = bucket(rates.storesPerSecond(), rates.burst(), now);
+            lookups = bucket(rates.lookupsPerSecond(), rates.burst(), now);
+            chunkBytes = bucket(rates.chunkBytesPerSecond(), rates.burst(), now);
         }
+    }
+
+    /**
+     * A bucket of {@code ratePerSecond} holding {@code burst}'s worth, and at least one token: a
+     * rate below one per burst (say 0.05 stores a second) still admits a call now and then.
+     */
+    static TokenBucket bucket(double ratePerSecond, Duration burst, long now) {
+        return new TokenBucket(ratePerSecond, Math.max(1, ratePerSecond * burst.toMillis() / 1000.0), now);
     }
 
     PeerLimits(GrpcServerConfig.PeerRates rates, Clock clock) {

@@ -32,6 +32,15 @@ class PeerLimitsTest {
     Path dir;
 
     @Test
+    void aRateBelowOnePerBurst_stillAdmitsOneCallAtATime() {
+        TokenBucket b = PeerLimits.bucket(0.05, Duration.ofSeconds(10), 0);
+        assertThat(b.tryTake(1, 0)).isTrue();
+        assertThat(b.tryTake(1, 0)).isFalse();
+        assertThat(b.millisUntil(1, 0)).isEqualTo(20_000);
+        assertThat(b.tryTake(1, 20_000)).isTrue();
+    }
+
+    @Test
     void tokenBucket_refillsAtItsRate_upToItsCapacity() {
         TokenBucket b = new TokenBucket(10, 20, 0);
         for (int i = 0; i < 20; i++) {
